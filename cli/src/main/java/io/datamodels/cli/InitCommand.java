@@ -1,0 +1,90 @@
+package io.datamodels.cli;
+
+import io.datamodels.data.DatasetSpec;
+import io.datamodels.data.Selection;
+import io.datamodels.store.DataBinding;
+import io.datamodels.store.Store;
+import io.datamodels.store.StoreInit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code datamodels init}: a new experiment store. */
+@Command(name = "init", mixinStandardHelpOptions = true,
+        description = "Create an experiment store: every model's subset mask is drawn now from (seed, index).")
+final class InitCommand implements Callable<Integer> {
+    @Mixin
+    StoreOption store;
+
+    @Option(names = "--data", required = true, paramLabel = "SPEC",
+            description = "Training data: idx:DIR, cifar10:FILE[,FILE], folder:DIR, csv:FILE[#label=COL], embedded.")
+    String data;
+
+    @Option(names = "--target-data", paramLabel = "SPEC",
+            description = "Target data (default: the test split of --data where it has one, else --data).")
+    String targetData;
+
+    @Option(names = "--train", defaultValue = "all", paramLabel = "SEL",
+            description = "Training examples: all, N (first N), A:B, @FILE (default ${DEFAULT-VALUE}).")
+    String train;
+
+    @Option(names = "--targets", defaultValue = "all", paramLabel = "SEL",
+            description = "Target examples: all, N, A:B, @FILE (default ${DEFAULT-VALUE}).")
+    String targets;
+
+    @Option(names = {"-n", "--models"}, required = true, paramLabel = "N", description = "Number of models (rows).")
+    long models;
+
+    @Option(names = "--alpha", defaultValue = "0.5", description = "Subset fraction in (0, 1) (default ${DEFAULT-VALUE}).")
+    double alpha;
+
+    @Option(names = "--sampler", defaultValue = "bernoulli",
+            description = "bernoulli (each example in with probability alpha) or exact (floor(alpha*m) examples) "
+                    + "(default ${DEFAULT-VALUE}).")
+    String sampler;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Root seed of every mask (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--output", paramLabel = "NAME=DTYPE[DIMS]",
+            description = "An output key; DIMS may use T (targets) and C (classes). Repeatable. Default: "
+                    + StoreInit.DEFAULT_OUTPUT)
+    List<String> outputs = new ArrayList<>();
+
+    @Option(names = "--force", description = "Replace an existing store at --store.")
+    boolean force;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (models < 0) {
+            throw new ParameterException(spec.commandLine(), "--models must be >= 0, got " + models);
+        }
+        List<StoreInit.OutputKey> keys = new ArrayList<>();
+        for (String o : outputs.isEmpty() ? List.of(StoreInit.DEFAULT_OUTPUT) : outputs) {
+            keys.add(StoreInit.OutputKey.parse(o));
+        }
+        // Validate cheap arguments before loading any data.
+        new io.datamodels.subset.Sampling(sampler, alpha, seed, 1);
+        DatasetSpec src = DatasetSpec.parse(data);
+        DatasetSpec tsrc = targetData == null ? DataBinding.defaultTargetSource(src) : DatasetSpec.parse(targetData);
+        DataBinding binding = new DataBinding(src, Selection.parse(train), tsrc, Selection.parse(targets));
+        String cmd = "datamodels init " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        try (Store s = StoreInit.create(store.store, binding, sampler, alpha, seed, models, keys, force, cmd)) {
+            var out = spec.commandLine().getOut();
+            out.printf("created %s: %d models, %d training examples, %d targets, keys %s%n", store.store, s.numModels(),
+                    s.meta().orElseThrow().sampling().trainSize(), s.meta().orElseThrow().dataset().targetCount(),
+                    s.spec().schema().keySet());
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,77 @@
+package io.datamodels.cli;
+
+import io.datamodels.ConfigException;
+import io.datamodels.data.DataFormatException;
+import io.datamodels.store.StoreException;
+import io.datamodels.store.npy.NpyFormatException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+
+/** Entry point of {@code ./datamodels}: only maps the outcome of {@link #run} to the process exit code. */
+@Command(name = "datamodels", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Datamodels (Ilyas et al. 2022): which training examples made this prediction?",
+        subcommands = {InitCommand.class, InfoCommand.class, DemoCommand.class, MakeSampleCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(System.out, System.err, args));
+    }
+
+    /** Runs one command line in-process and returns its exit code; tests call this. */
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            int code = exitCodeOf(ex);
+            String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+            cmd.getErr().println(cmd.getCommandName() + ": error: " + msg.lines().findFirst().orElse(msg));
+            if (code == ExitCodes.INTERNAL) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            cmd.getErr().flush();
+            return code;
+        });
+        cl.setParameterExceptionHandler((ex, args2) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println(cmd.getCommandName() + ": " + ex.getMessage());
+            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+            cmd.getErr().flush();
+            return ExitCodes.USAGE;
+        });
+        return cl.execute(args);
+    }
+
+    /** Bad input is 3, failed output 4, anything unexpected 70. */
+    static int exitCodeOf(Throwable ex) {
+        Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        if (e instanceof DataFormatException || e instanceof NpyFormatException || e instanceof ConfigException
+                || e instanceof StoreException || e instanceof NoSuchFileException
+                || e instanceof IllegalArgumentException) {
+            return ExitCodes.INPUT;
+        }
+        if (e instanceof FileAlreadyExistsException || e instanceof IOException) {
+            return ExitCodes.OUTPUT;
+        }
+        return ExitCodes.INTERNAL;
+    }
+
+    /** Prints the library version and the JDK. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"datamodels " + io.datamodels.Provenance.libraryVersion(),
+                    "JDK " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + "), "
+                            + System.getProperty("os.name") + " " + System.getProperty("os.arch")};
+        }
+    }
+}

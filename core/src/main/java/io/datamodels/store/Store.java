@@ -1,0 +1,347 @@
+package io.datamodels.store;
+
+import io.datamodels.Json;
+import io.datamodels.store.npy.DType;
+import io.datamodels.store.npy.NpyArray;
+import io.datamodels.store.npy.NpyCodec;
+import io.datamodels.store.npy.NpyHeader;
+import io.datamodels.subset.Sampling;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An experiment store: one row per model, in the layout of MadryLab's {@code datamodels} (Ilyas et al. 2022), so
+ * stores move between the Python tool and ours.
+ *
+ * <pre>
+ *   DIR/spec.json        {"num_models": N, "schema": {KEY: {"shape": [...], "dtype": "float32"}}}
+ *   DIR/KEY.npy          shape (N, *shape), C order; row i = model i
+ *   DIR/_completed.npy   bool (N,); true once row i of every key is on disk
+ *   DIR/store.json       ours: sampling, dataset and provenance (absent in Python-made stores)
+ * </pre>
+ *
+ * <p>The key {@code masks} (bool, (N, m)) holds each model's training subset; {@link #init} fills it from the
+ * store's {@link Sampling} for every index up front, since a mask depends on {@code (seed, index)} alone.
+ *
+ * <p>{@link #writeRow} is safe from many threads and many processes at once for distinct indices: it writes each
+ * key's row with positional writes, forces every file it wrote to disk, and only then sets and forces the row's
+ * completion flag, so a crash never leaves a row marked complete that is not.
+ */
+public final class Store implements AutoCloseable {
+    public static final String SPEC_FILE = "spec.json";
+    public static final String META_FILE = "store.json";
+    public static final String MASKS = "masks";
+
+    private final Path dir;
+    private final StoreSpec spec;
+    private final StoreMeta meta;
+    private final Map<String, NpyArray> arrays;
+    private final NpyArray completed;
+
+    private Store(Path dir, StoreSpec spec, StoreMeta meta, Map<String, NpyArray> arrays, NpyArray completed) {
+        this.dir = dir;
+        this.spec = spec;
+        this.meta = meta;
+        this.arrays = arrays;
+        this.completed = completed;
+    }
+
+    /**
+     * Creates a store at {@code dir}: all key files zero-filled (blocks allocated), masks filled from
+     * {@code meta.sampling()} when the schema has a {@code masks} key, no row completed. The folder appears
+     * complete or not at all.
+     *
+     * @param force replace an existing {@code dir}; without it an existing path is an error
+     */
+    public static Store init(Path dir, StoreSpec spec, StoreMeta meta, boolean force) throws IOException {
+        StoreSpec.KeySpec maskSpec = spec.schema().get(MASKS);
+        if (maskSpec != null) {
+            if (maskSpec.type() != DType.BOOL || maskSpec.shape().length != 1) {
+                throw new StoreException(SPEC_FILE + ": schema.masks: expected bool_ with shape [m], got " + maskSpec);
+            }
+            if (meta == null || meta.sampling() == null) {
+                throw new StoreException(META_FILE + ": sampling: required to fill masks, got none");
+            }
+            if (maskSpec.shape()[0] != meta.sampling().trainSize()) {
+                throw new StoreException(SPEC_FILE + ": schema.masks.shape: expected [" + meta.sampling().trainSize()
+                        + "] (train_size), got " + maskSpec);
+            }
+        }
+        AtomicFiles.createDirectory(dir, force, tmp -> {
+            Files.writeString(tmp.resolve(SPEC_FILE), Json.write(spec));
+            if (meta != null) {
+                Files.writeString(tmp.resolve(META_FILE), Json.write(meta));
+            }
+            long n = spec.numModels();
+            for (Map.Entry<String, StoreSpec.KeySpec> e : spec.schema().entrySet()) {
+                StoreSpec.KeySpec k = e.getValue();
+                boolean isMask = e.getKey().equals(MASKS);
+                try (NpyArray a = NpyArray.create(tmp.resolve(e.getKey() + ".npy"), k.type(), rowsShape(n, k.shape()),
+                        !isMask)) {
+                    if (isMask) {
+                        fillMasks(a, meta.sampling(), n);
+                    }
+                    a.force();
+                }
+            }
+            try (NpyArray c = NpyArray.create(tmp.resolve(StoreSpec.COMPLETED + ".npy"), DType.BOOL, new long[]{n},
+                    true)) {
+                c.force();
+            }
+        });
+        return open(dir, true);
+    }
+
+    private static void fillMasks(NpyArray a, Sampling s, long n) throws IOException {
+        int m = s.trainSize();
+        int rowsPerChunk = Math.max(1, (1 << 22) / Math.max(1, m));
+        for (long i0 = 0; i0 < n; i0 += rowsPerChunk) {
+            int rows = (int) Math.min(rowsPerChunk, n - i0);
+            byte[] buf = new byte[Math.multiplyExact(rows, m)];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(s.mask(i0 + r).toBytes(), 0, buf, r * m, m);
+            }
+            a.write(i0 * m, MemorySegment.ofArray(buf));
+        }
+    }
+
+    private static long[] rowsShape(long n, long[] shape) {
+        long[] full = new long[shape.length + 1];
+        full[0] = n;
+        System.arraycopy(shape, 0, full, 1, shape.length);
+        return full;
+    }
+
+    /**
+     * Opens an existing store and checks every key file against {@code spec.json}.
+     *
+     * @throws StoreException naming the file and the field that disagree
+     */
+    public static Store open(Path dir, boolean writable) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new StoreException(dir + ": store folder does not exist");
+        }
+        StoreSpec spec = Json.read(dir.resolve(SPEC_FILE), StoreSpec.class);
+        Path metaFile = dir.resolve(META_FILE);
+        StoreMeta meta = Files.exists(metaFile) ? Json.read(metaFile, StoreMeta.class) : null;
+        Map<String, NpyArray> arrays = new LinkedHashMap<>();
+        List<NpyArray> opened = new ArrayList<>();
+        try {
+            long n = spec.numModels();
+            for (Map.Entry<String, StoreSpec.KeySpec> e : spec.schema().entrySet()) {
+                NpyArray a = openChecked(dir, e.getKey(), e.getValue().type(), rowsShape(n, e.getValue().shape()),
+                        writable);
+                opened.add(a);
+                arrays.put(e.getKey(), a);
+            }
+            NpyArray c = openChecked(dir, StoreSpec.COMPLETED, DType.BOOL, new long[]{n}, writable);
+            opened.add(c);
+            return new Store(dir, spec, meta, arrays, c);
+        } catch (IOException | RuntimeException e) {
+            for (NpyArray a : opened) {
+                a.close();
+            }
+            throw e;
+        }
+    }
+
+    private static NpyArray openChecked(Path dir, String key, DType dtype, long[] shape, boolean writable)
+            throws IOException {
+        Path f = dir.resolve(key + ".npy");
+        if (!Files.exists(f)) {
+            throw new StoreException(f.getFileName() + ": file does not exist (spec.json lists key '" + key + "')");
+        }
+        NpyArray a = NpyArray.open(f, writable);
+        try {
+            if (!java.util.Arrays.equals(a.shape(), shape)) {
+                throw new StoreException(f.getFileName() + ": shape: expected " + NpyHeader.shapeString(shape)
+                        + " from spec.json, got " + NpyHeader.shapeString(a.shape()));
+            }
+            if (a.dtype() != dtype) {
+                throw new StoreException(f.getFileName() + ": dtype: expected " + dtype.numpyName()
+                        + " from spec.json, got " + a.dtype().numpyName());
+            }
+        } catch (StoreException e) {
+            a.close();
+            throw e;
+        }
+        return a;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public StoreSpec spec() {
+        return spec;
+    }
+
+    /** Our metadata, absent for a store the Python tool made. */
+    public Optional<StoreMeta> meta() {
+        return Optional.ofNullable(meta);
+    }
+
+    /** Number of model rows N. */
+    public long numModels() {
+        return spec.numModels();
+    }
+
+    /** The open array of {@code key}. */
+    public NpyArray array(String key) throws StoreException {
+        NpyArray a = arrays.get(key);
+        if (a == null) {
+            throw new StoreException(SPEC_FILE + ": schema: expected a key '" + key + "', keys are " + arrays.keySet());
+        }
+        return a;
+    }
+
+    /** True once row {@code index} has been written and forced to disk. */
+    public boolean isCompleted(long index) {
+        return completed.getBoolean(index);
+    }
+
+    /** Number of completed rows. */
+    public long completedCount() {
+        long c = 0;
+        for (long i = 0; i < numModels(); i++) {
+            if (completed.getBoolean(i)) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    /** Indices of the completed rows, increasing. */
+    public long[] completedIndices() {
+        long[] out = new long[(int) Math.min(Integer.MAX_VALUE - 8, completedCount())];
+        int k = 0;
+        for (long i = 0; i < numModels() && k < out.length; i++) {
+            if (completed.getBoolean(i)) {
+                out[k++] = i;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes row {@code index} of each key in {@code values} (float[], double[], int[], long[] or boolean[] of the
+     * key's row length, converted to its dtype), forces those files to disk, then marks the row completed and
+     * forces the flag. Keys not in {@code values} keep their current row (e.g. masks written at init).
+     *
+     * @throws StoreException for an unknown key, a wrong row length or an index out of range
+     */
+    public void writeRow(long index, Map<String, ?> values) throws IOException {
+        writeRows(new long[]{index}, List.of(values));
+    }
+
+    /**
+     * Writes several rows as {@link #writeRow} does, with one force per file for the whole batch: all rows' data is
+     * written and forced first, then all their completion flags are set and forced.
+     *
+     * @param indices model indices, one per entry of {@code rows}
+     * @param rows    each row's values by key
+     */
+    public void writeRows(long[] indices, List<? extends Map<String, ?>> rows) throws IOException {
+        if (indices.length != rows.size()) {
+            throw new IllegalArgumentException("rows: expected " + indices.length + " rows, got " + rows.size());
+        }
+        for (long index : indices) {
+            if (index < 0 || index >= numModels()) {
+                throw new StoreException("model index: expected in [0, " + numModels() + "), got " + index);
+            }
+        }
+        // Encode everything before writing anything, so a bad value leaves no row touched.
+        List<NpyArray> targets = new ArrayList<>();
+        List<Long> starts = new ArrayList<>();
+        List<MemorySegment> encoded = new ArrayList<>();
+        for (int r = 0; r < indices.length; r++) {
+            for (Map.Entry<String, ?> e : rows.get(r).entrySet()) {
+                NpyArray a = array(e.getKey());
+                targets.add(a);
+                starts.add(indices[r] * a.rowElements());
+                encoded.add(encode(a, e.getKey(), e.getValue()));
+            }
+        }
+        java.util.Set<NpyArray> touched = new java.util.LinkedHashSet<>();
+        for (int k = 0; k < targets.size(); k++) {
+            targets.get(k).write(starts.get(k), encoded.get(k));
+            touched.add(targets.get(k));
+        }
+        for (NpyArray a : touched) {
+            a.force();
+        }
+        MemorySegment one = MemorySegment.ofArray(new byte[]{1});
+        for (long index : indices) {
+            completed.write(index, one);
+        }
+        completed.force();
+    }
+
+    private static MemorySegment encode(NpyArray a, String key, Object v) throws StoreException {
+        long want = a.rowElements();
+        DType t = a.dtype();
+        ByteOrder o = a.header().order();
+        int len;
+        MemorySegment enc;
+        try {
+            switch (v) {
+                case float[] f -> {
+                    len = f.length;
+                    enc = len == want ? NpyCodec.encode(t, o, f) : null;
+                }
+                case double[] d -> {
+                    len = d.length;
+                    enc = len == want ? NpyCodec.encode(t, o, d) : null;
+                }
+                case int[] d -> {
+                    len = d.length;
+                    enc = len == want ? NpyCodec.encode(t, o, d) : null;
+                }
+                case long[] d -> {
+                    len = d.length;
+                    enc = len == want ? NpyCodec.encode(t, o, d) : null;
+                }
+                case boolean[] d -> {
+                    len = d.length;
+                    enc = len == want ? NpyCodec.encode(t, o, d) : null;
+                }
+                default -> throw new StoreException(key + ": expected a primitive array, got "
+                        + (v == null ? "null" : v.getClass().getSimpleName()));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new StoreException(key + ".npy: " + e.getMessage());
+        }
+        if (enc == null) {
+            throw new StoreException(key + ".npy: row length: expected " + want + ", got " + len);
+        }
+        return enc;
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        List<NpyArray> all = new ArrayList<>(arrays.values());
+        all.add(completed);
+        for (NpyArray a : all) {
+            try {
+                a.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}
