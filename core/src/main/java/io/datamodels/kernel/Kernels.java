@@ -1,0 +1,55 @@
+package io.datamodels.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.ServiceLoader;
+
+/**
+ * Chooses the {@link Gemm} implementation at run time. The system property {@code datamodels.kernel}
+ * ({@code openblas}, {@code vector} or {@code scalar}) forces one; otherwise the first available of OpenBLAS (a
+ * {@link Gemm} registered through {@link ServiceLoader}, e.g. by the {@code datamodels-openblas} module) and the
+ * Vector API. The choice is recorded in provenance.
+ */
+public final class Kernels {
+    /** The system property that forces a kernel. */
+    public static final String PROPERTY = "datamodels.kernel";
+
+    private Kernels() {
+    }
+
+    /** Every available implementation, fastest first; the scalar reference is always last. */
+    public static List<Gemm> available() {
+        List<Gemm> out = new ArrayList<>();
+        for (ServiceLoader.Provider<Gemm> p : ServiceLoader.load(Gemm.class).stream().toList()) {
+            try {
+                out.add(p.get());
+            } catch (RuntimeException | LinkageError e) {
+                // A native provider that cannot load on this machine is simply not available.
+            }
+        }
+        out.add(new VectorGemm());
+        out.add(new ScalarGemm());
+        return out;
+    }
+
+    /**
+     * The implementation named by {@code datamodels.kernel}, or the fastest available.
+     *
+     * @throws IllegalArgumentException if the property names one that is not available
+     */
+    public static Gemm gemm() {
+        String want = System.getProperty(PROPERTY);
+        List<Gemm> all = available();
+        if (want == null || want.isBlank()) {
+            return all.getFirst();
+        }
+        for (Gemm g : all) {
+            if (g.name().equals(want.strip().toLowerCase(Locale.ROOT))) {
+                return g;
+            }
+        }
+        throw new IllegalArgumentException(PROPERTY + " must be one of " + all.stream().map(Gemm::name).toList()
+                + ", got '" + want + "'");
+    }
+}
