@@ -12,13 +12,17 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** The one JSON mapper of the project: records map to objects, unknown fields are errors, output is indented. */
+/**
+ * The one JSON mapper of the project: records map to objects, unknown fields are errors, a fraction is not read
+ * into an integer field, output is indented.
+ */
 public final class Json {
     /** Shared, thread-safe mapper. */
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private Json() {
@@ -61,9 +65,10 @@ public final class Json {
             Throwable c = e.getCause();
             String path = e.getPath().stream()
                     .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                    .reduce((a, b) -> a + "." + b).orElse("(top)");
+                    .reduce((a, b) -> a + "." + b).orElse("");
             String why = c instanceof IllegalArgumentException ? c.getMessage() : e.getOriginalMessage();
-            throw new ConfigException(source + ": " + path + ": " + firstLine(why));
+            // a record's own check names its field; at the top level there is no path to add
+            throw new ConfigException(source + ": " + (path.isEmpty() ? "" : path + ": ") + firstLine(why));
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": malformed JSON: " + firstLine(e.getOriginalMessage()));
         }

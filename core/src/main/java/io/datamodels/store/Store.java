@@ -139,11 +139,12 @@ public final class Store implements AutoCloseable {
             long n = spec.numModels();
             for (Map.Entry<String, StoreSpec.KeySpec> e : spec.schema().entrySet()) {
                 NpyArray a = openChecked(dir, e.getKey(), e.getValue().type(), rowsShape(n, e.getValue().shape()),
-                        writable);
+                        writable, " from spec.json", "spec.json lists key '" + e.getKey() + "'");
                 opened.add(a);
                 arrays.put(e.getKey(), a);
             }
-            NpyArray c = openChecked(dir, StoreSpec.COMPLETED, DType.BOOL, new long[]{n}, writable);
+            NpyArray c = openChecked(dir, StoreSpec.COMPLETED, DType.BOOL, new long[]{n}, writable, "",
+                    "every store has one: bool (N,) completion flags");
             opened.add(c);
             return new Store(dir, spec, meta, arrays, c);
         } catch (IOException | RuntimeException e) {
@@ -154,21 +155,25 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    private static NpyArray openChecked(Path dir, String key, DType dtype, long[] shape, boolean writable)
-            throws IOException {
+    /**
+     * Opens {@code KEY.npy} and checks its shape and dtype; {@code from} says where the expectation comes from and
+     * {@code why} why the file must exist, for the messages.
+     */
+    private static NpyArray openChecked(Path dir, String key, DType dtype, long[] shape, boolean writable,
+                                        String from, String why) throws IOException {
         Path f = dir.resolve(key + ".npy");
         if (!Files.exists(f)) {
-            throw new StoreException(f.getFileName() + ": file does not exist (spec.json lists key '" + key + "')");
+            throw new StoreException(f.getFileName() + ": file does not exist (" + why + ")");
         }
         NpyArray a = NpyArray.open(f, writable);
         try {
             if (!java.util.Arrays.equals(a.shape(), shape)) {
                 throw new StoreException(f.getFileName() + ": shape: expected " + NpyHeader.shapeString(shape)
-                        + " from spec.json, got " + NpyHeader.shapeString(a.shape()));
+                        + from + ", got " + NpyHeader.shapeString(a.shape()));
             }
             if (a.dtype() != dtype) {
                 throw new StoreException(f.getFileName() + ": dtype: expected " + dtype.numpyName()
-                        + " from spec.json, got " + a.dtype().numpyName());
+                        + from + ", got " + a.dtype().numpyName());
             }
         } catch (StoreException e) {
             a.close();
@@ -257,6 +262,10 @@ public final class Store implements AutoCloseable {
         for (long index : indices) {
             if (index < 0 || index >= numModels()) {
                 throw new StoreException("model index: expected in [0, " + numModels() + "), got " + index);
+            }
+            if (completed.getBoolean(index)) {
+                throw new StoreException(StoreSpec.COMPLETED + ".npy: row " + index
+                        + ": expected an incomplete row, got a completed one");
             }
         }
         // Encode everything before writing anything, so a bad value leaves no row touched.

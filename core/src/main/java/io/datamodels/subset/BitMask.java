@@ -34,8 +34,9 @@ public final class BitMask {
         return size;
     }
 
-    /** True if {@code j} is in the subset. */
+    /** True if {@code j} is in the subset; {@code j} must be in {@code [0, size)}. */
     public boolean get(int j) {
+        java.util.Objects.checkIndex(j, size);
         return (words[j >>> 6] & (1L << j)) != 0;
     }
 
