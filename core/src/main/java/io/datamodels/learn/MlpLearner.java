@@ -97,7 +97,7 @@ public final class MlpLearner implements Learner {
     }
 
     /** Standardises every feature of {@code a} (and {@code b}, with {@code a}'s statistics) in place. */
-    private static void standardise(float[] a, float[] b, int rows, int cols) {
+    static void standardise(float[] a, float[] b, int rows, int cols) {
         double[] mean = new double[cols];
         double[] sq = new double[cols];
         for (int i = 0; i < rows; i++) {

@@ -1,5 +1,7 @@
 package io.datamodels.data;
 
+import io.datamodels.testing.NoStdout;
+import io.datamodels.testing.SharedData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

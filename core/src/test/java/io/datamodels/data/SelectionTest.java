@@ -1,5 +1,6 @@
 package io.datamodels.data;
 
+import io.datamodels.testing.NoStdout;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.datamodels.data;
+package io.datamodels.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * Finds the real datasets in {@code shared/data} beside the repository (README there) by walking up from the working
  * directory; tests that need them are skipped, with a message, where the folder is absent.
  */
-final class SharedData {
+public final class SharedData {
     private static final Path ROOT = find();
 
     private SharedData() {
@@ -26,7 +26,7 @@ final class SharedData {
     }
 
     /** Returns {@code shared/data/<sub>}, skipping the calling test if it does not exist. */
-    static Path require(String sub) {
+    public static Path require(String sub) {
         assumeTrue(ROOT != null, "shared/data not found above " + Path.of("").toAbsolutePath()
                 + "; skipping a test on real data");
         Path p = ROOT.resolve(sub);
