@@ -2,6 +2,7 @@ package io.datamodels.cli;
 
 import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
+import io.datamodels.learn.Outputs;
 import io.datamodels.store.DataBinding;
 import io.datamodels.store.Store;
 import io.datamodels.store.StoreInit;
@@ -52,9 +53,10 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Root seed of every mask (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--output", paramLabel = "NAME=DTYPE[DIMS]",
-            description = "An output key; DIMS may use T (targets) and C (classes). Repeatable. Default: "
-                    + StoreInit.DEFAULT_OUTPUT)
+    @Option(names = "--output", paramLabel = "KEY",
+            description = "An output key: a built-in name (margins, logits, probs, correct, losses, train_accuracy, "
+                    + "train_loss) or NAME=DTYPE[DIMS] where DIMS may use T (targets) and C (classes). Repeatable. "
+                    + "Default: margins, train_accuracy, train_loss.")
     List<String> outputs = new ArrayList<>();
 
     @Option(names = "--force", description = "Replace an existing store at --store.")
@@ -69,8 +71,8 @@ final class InitCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--models must be >= 0, got " + models);
         }
         List<StoreInit.OutputKey> keys = new ArrayList<>();
-        for (String o : outputs.isEmpty() ? List.of(StoreInit.DEFAULT_OUTPUT) : outputs) {
-            keys.add(StoreInit.OutputKey.parse(o));
+        for (String o : outputs.isEmpty() ? Outputs.DEFAULT : outputs) {
+            keys.add(o.contains("=") ? StoreInit.OutputKey.parse(o) : Outputs.keys(List.of(o)).getFirst());
         }
         // Validate cheap arguments before loading any data.
         new io.datamodels.subset.Sampling(sampler, alpha, seed, 1);

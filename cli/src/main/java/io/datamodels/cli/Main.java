@@ -18,7 +18,7 @@ import java.nio.file.NoSuchFileException;
 /** Entry point of {@code ./datamodels}: only maps the outcome of {@link #run} to the process exit code. */
 @Command(name = "datamodels", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Datamodels (Ilyas et al. 2022): which training examples made this prediction?",
-        subcommands = {InitCommand.class, InfoCommand.class, DemoCommand.class, MakeSampleCommand.class,
+        subcommands = {InitCommand.class, InfoCommand.class, TrainCommand.class, DemoCommand.class, MakeSampleCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 

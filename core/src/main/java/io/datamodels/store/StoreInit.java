@@ -56,9 +56,6 @@ public final class StoreInit {
         }
     }
 
-    /** The output keys a store gets when none are named: the correct-class margin per target. */
-    public static final String DEFAULT_OUTPUT = "margins=float32[T]";
-
     /**
      * Creates the store at {@code dir}.
      *

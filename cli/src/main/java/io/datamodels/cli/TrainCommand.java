@@ -1,0 +1,194 @@
+package io.datamodels.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datamodels.ConfigException;
+import io.datamodels.Json;
+import io.datamodels.Provenance;
+import io.datamodels.kernel.Gemm;
+import io.datamodels.kernel.Kernels;
+import io.datamodels.store.Store;
+import io.datamodels.train.Learners;
+import io.datamodels.train.Runner;
+import io.datamodels.train.TrainRecord;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code datamodels train}: fills a store's rows, resumably, with a built-in or external learner. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train one model per store row (skipping completed rows) and store its outputs. Safe to run "
+                + "several times at once on one store; rerun to resume after a crash.")
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    StoreOption store;
+
+    @Option(names = "--learner", required = true, description = "mlp, softmax or external.")
+    String learner;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Learner config (JSON object; fields override the defaults).")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override one config field, e.g. --set epochs=5 --set hidden=[128,64]. Repeatable.")
+    List<String> sets = new ArrayList<>();
+
+    static final class Which {
+        @Option(names = {"-n", "--models"}, paramLabel = "N", description = "Train indices 0..N-1.")
+        Long models;
+
+        @Option(names = "--range", paramLabel = "A:B", description = "Train indices A..B-1.")
+        String range;
+    }
+
+    @ArgGroup(exclusive = true)
+    Which which;
+
+    @Option(names = "--threads", description = "Worker threads (default: available cores).")
+    Integer threads;
+
+    @Option(names = "--retries", defaultValue = "2", description = "Extra attempts for a failed model (default ${DEFAULT-VALUE}).")
+    int retries;
+
+    @Option(names = "--command", paramLabel = "CMD",
+            description = "External learner: shell command run per model, with {index} {seed} {mask} {out} replaced.")
+    String command;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "External learner: seconds per model (default 3600).")
+    Integer timeout;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        JsonNode overrides = overrides();
+        Gemm gemm = Kernels.gemm();
+        try (Store s = Store.open(store.store, true)) {
+            long from = 0;
+            long to = s.numModels();
+            if (which != null && which.models != null) {
+                to = which.models;
+            } else if (which != null && which.range != null) {
+                String[] p = which.range.split(":", -1);
+                if (p.length != 2) {
+                    throw new ParameterException(spec.commandLine(), "--range: expected A:B, got '" + which.range + "'");
+                }
+                try {
+                    from = Long.parseLong(p[0].strip());
+                    to = Long.parseLong(p[1].strip());
+                } catch (NumberFormatException e) {
+                    throw new ParameterException(spec.commandLine(), "--range: expected A:B with integers, got '"
+                            + which.range + "'");
+                }
+            }
+            if (from < 0 || to < from || to > s.numModels()) {
+                throw new ParameterException(spec.commandLine(), "range: expected 0 <= A <= B <= " + s.numModels()
+                        + " (the store's models), got " + from + ":" + to);
+            }
+            Learners.Bound bound = Learners.create(s, learner, overrides, gemm);
+            String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+            TrainRecord rec = new TrainRecord(learner, bound.config(), gemm.name(), Provenance.now(gemm.name(), cmd));
+            String otherKernel = rec.recordOrCheck(s);
+            if (otherKernel != null) {
+                err.printf("train: warning: earlier rows were trained with kernel %s, these with %s (outputs may differ "
+                        + "in the last bits)%n", otherKernel, gemm.name());
+            }
+            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            long seed = s.meta().map(m -> m.sampling() == null ? 0L : m.sampling().seed()).orElse(0L);
+            out.printf("train: %s (%s kernel) on %s, indices %d..%d, %d threads%n", bound.learner().name(), gemm.name(),
+                    store.store, from, to - 1, t);
+            out.flush();
+            long t0 = System.nanoTime();
+            Runner.Report r;
+            try (Progress p = Progress.create(out, "train", "models")) {
+                r = Runner.run(s, bound.learner(), new Runner.Options(from, to, t, retries, seed), new Runner.Listener() {
+                    @Override
+                    public void started(long todo) {
+                        p.start(todo);
+                    }
+
+                    @Override
+                    public void stored(int count) {
+                        p.step(count);
+                    }
+
+                    @Override
+                    public void attemptFailed(long index, String reason, boolean willRetry) {
+                        p.message("model " + index + " failed" + (willRetry ? " (will retry)" : "") + ": " + reason);
+                    }
+                });
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            out.printf("trained %d models in %.1f s (%.0f models/hour); %d already completed or claimed elsewhere; "
+                            + "store has %d/%d completed%n", r.stored(), secs, r.stored() / Math.max(secs, 1e-9) * 3600,
+                    r.skipped(), s.completedCount(), s.numModels());
+            if (!r.failures().isEmpty()) {
+                out.printf("%d models failed after %d retries (rows left not completed; rerun to try again):%n",
+                        r.failures().size(), retries);
+                for (Runner.Failure f : r.failures()) {
+                    out.printf("  model %d: %s%n", f.index(), f.reason());
+                }
+                out.flush();
+                return ExitCodes.PARTIAL_FAILURE;
+            }
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    private JsonNode overrides() throws Exception {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        if (config != null) {
+            if (!Files.exists(config)) {
+                throw new ConfigException(config + ": file does not exist");
+            }
+            JsonNode n;
+            try {
+                n = Json.MAPPER.readTree(Files.readString(config));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new ConfigException(config.getFileName() + ": malformed JSON: " + e.getOriginalMessage());
+            }
+            if (!n.isObject()) {
+                throw new ConfigException(config.getFileName() + ": expected a JSON object, got " + n.getNodeType());
+            }
+            o.setAll((ObjectNode) n);
+        }
+        for (String kv : sets) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new ParameterException(spec.commandLine(), "--set: expected KEY=VALUE, got '" + kv + "'");
+            }
+            String v = kv.substring(eq + 1);
+            JsonNode val;
+            try {
+                val = Json.MAPPER.readTree(v);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                val = null;
+            }
+            o.set(kv.substring(0, eq).strip(), val == null || val.isMissingNode() ? Json.MAPPER.getNodeFactory().textNode(v) : val);
+        }
+        if (command != null) {
+            o.put("command", command);
+        }
+        if (timeout != null) {
+            o.put("timeout_seconds", timeout);
+        }
+        if (learner.equals("external") && !o.has("timeout_seconds")) {
+            o.put("timeout_seconds", 3600);
+        }
+        return o;
+    }
+}

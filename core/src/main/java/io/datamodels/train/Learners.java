@@ -1,0 +1,85 @@
+package io.datamodels.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datamodels.ConfigException;
+import io.datamodels.Json;
+import io.datamodels.kernel.Gemm;
+import io.datamodels.learn.ExternalConfig;
+import io.datamodels.learn.ExternalLearner;
+import io.datamodels.learn.Learner;
+import io.datamodels.learn.MlpConfig;
+import io.datamodels.learn.MlpLearner;
+import io.datamodels.store.DataBinding;
+import io.datamodels.store.Store;
+import io.datamodels.store.StoreException;
+import io.datamodels.store.StoreMeta;
+import io.datamodels.store.StoreSpec;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Builds a learner for a store from its name and a JSON config: the glue between a store and the learners. */
+public final class Learners {
+    /** The learner names: {@code mlp}, {@code softmax} and {@code external}. */
+    public static final List<String> NAMES = List.of("mlp", "softmax", "external");
+
+    private Learners() {
+    }
+
+    /** A learner bound to a store, with the config it resolved to (defaults overlaid by the given fields). */
+    public record Bound(Learner learner, JsonNode config) {
+    }
+
+    /**
+     * The default config of {@code name} overlaid with {@code overrides} (a JSON object, may be null), validated.
+     *
+     * @throws ConfigException for an unknown learner, an unknown field or a value out of range
+     */
+    public static JsonNode resolveConfig(String name, JsonNode overrides) throws ConfigException {
+        ObjectNode base = switch (name) {
+            case "mlp" -> Json.MAPPER.valueToTree(MlpConfig.mlp());
+            case "softmax" -> Json.MAPPER.valueToTree(MlpConfig.softmax());
+            case "external" -> Json.MAPPER.createObjectNode();
+            default -> throw new ConfigException("learner must be one of " + NAMES + ", got '" + name + "'");
+        };
+        if (overrides != null && !overrides.isNull()) {
+            if (!overrides.isObject()) {
+                throw new ConfigException("learner config: expected a JSON object, got " + overrides.getNodeType());
+            }
+            base.setAll((ObjectNode) overrides);
+        }
+        Class<?> type = name.equals("external") ? ExternalConfig.class : MlpConfig.class;
+        Object cfg = Json.parse(name + " config", base.toString(), type);
+        return Json.MAPPER.valueToTree(cfg);
+    }
+
+    /**
+     * Binds learner {@code name} to {@code store}: built-in learners load the store's data (checking its
+     * fingerprints) and size shared batches from its alpha; the external learner needs only the schema.
+     */
+    public static Bound create(Store store, String name, JsonNode overrides, Gemm gemm) throws IOException {
+        JsonNode cfg = resolveConfig(name, overrides);
+        int m = (int) store.array(Store.MASKS).rowElements();
+        if (name.equals("external")) {
+            Map<String, StoreSpec.KeySpec> keys = new LinkedHashMap<>(store.spec().schema());
+            keys.remove(Store.MASKS);
+            return new Bound(new ExternalLearner(Json.MAPPER.treeToValue(cfg, ExternalConfig.class), keys, m), cfg);
+        }
+        StoreMeta meta = store.meta().orElseThrow(() -> new StoreException(Store.META_FILE
+                + ": file does not exist; learner " + name + " needs the store's dataset (made by 'datamodels init')"));
+        if (meta.dataset() == null) {
+            throw new StoreException(Store.META_FILE + ": dataset: required for learner " + name + ", got none");
+        }
+        DataBinding.Loaded data = DataBinding.loadVerified(meta.dataset());
+        if (data.train().rows() != m) {
+            throw new StoreException("masks.npy: shape: expected rows of " + data.train().rows()
+                    + " (the training set), got " + m);
+        }
+        double alpha = meta.sampling() == null ? Double.NaN : meta.sampling().alpha();
+        MlpConfig mc = Json.MAPPER.treeToValue(cfg, MlpConfig.class);
+        return new Bound(new MlpLearner(data.train(), data.targets(), mc, gemm, alpha), cfg);
+    }
+}
