@@ -27,7 +27,7 @@ import java.util.concurrent.Future;
 
 /** {@code datamodels bench ...}: benchmark harness; figures go to BENCHMARKS.md, never into tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (results belong in BENCHMARKS.md).",
-        subcommands = {BenchCommand.StoreBench.class})
+        subcommands = {BenchCommand.StoreBench.class, TrainBench.class, BenchCommand.GemmBench.class})
 final class BenchCommand {
 
     /** Creates, fills and reads back a large store to show that sizes past 2 GiB work, and how fast. */
@@ -146,6 +146,72 @@ final class BenchCommand {
                 v[j] = (float) r.nextGaussian();
             }
             return v;
+        }
+    }
+
+    /** The machine's GEMM ceiling as the train benchmark uses it: one square SGEMM per thread, all threads at once. */
+    @Command(name = "gemm", mixinStandardHelpOptions = true,
+            description = "Measure the SGEMM ceiling: every thread multiplies its own n x n matrices at once; prints the "
+                    + "median total GFLOP/s over --repeats runs.")
+    static final class GemmBench implements Callable<Integer> {
+        @Option(names = "--size", defaultValue = "2048", description = "Matrix size n (default ${DEFAULT-VALUE}).")
+        int n;
+
+        @Option(names = "--threads", description = "Threads (default: available cores).")
+        Integer threads;
+
+        @Option(names = "--repeats", defaultValue = "7", description = "Runs (default ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            double[] g = ceiling(io.datamodels.kernel.Kernels.gemm(), n, t, repeats);
+            spec.commandLine().getOut().printf("%s sgemm %d^3 on %d threads: median %.1f GFLOP/s (min %.1f, max %.1f, "
+                    + "%d runs)%n", io.datamodels.kernel.Kernels.gemm().name(), n, t, g[0], g[1], g[2], repeats);
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+
+        /** {median, min, max} total GFLOP/s of {@code threads} concurrent n x n x n products. */
+        static double[] ceiling(io.datamodels.kernel.Gemm gemm, int n, int threads, int repeats) throws Exception {
+            java.lang.foreign.MemorySegment[][] mats = new java.lang.foreign.MemorySegment[threads][3];
+            for (int i = 0; i < threads; i++) {
+                for (int j = 0; j < 3; j++) {
+                    float[] a = new float[n * n];
+                    for (int q = 0; q < a.length; q++) {
+                        a[q] = (q % 13) * 0.01f;
+                    }
+                    mats[i][j] = java.lang.foreign.MemorySegment.ofArray(a);
+                }
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            double[] runs = new double[repeats];
+            try {
+                for (int r = -1; r < repeats; r++) {
+                    List<Future<?>> fs = new ArrayList<>();
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < threads; i++) {
+                        var m = mats[i];
+                        fs.add(pool.submit(() -> gemm.sgemm(false, false, n, n, n, 1f, m[0], n, m[1], n, 0f, m[2], n)));
+                    }
+                    for (Future<?> f : fs) {
+                        f.get();
+                    }
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    if (r >= 0) {
+                        runs[r] = 2.0 * n * n * (double) n * threads / secs / 1e9;
+                    }
+                }
+            } finally {
+                pool.shutdown();
+            }
+            double[] sorted = runs.clone();
+            java.util.Arrays.sort(sorted);
+            return new double[]{sorted[repeats / 2], sorted[0], sorted[repeats - 1]};
         }
     }
 }

@@ -1,0 +1,178 @@
+package io.datamodels.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.datamodels.Json;
+import io.datamodels.data.DatasetSpec;
+import io.datamodels.data.Selection;
+import io.datamodels.kernel.Gemm;
+import io.datamodels.kernel.Kernels;
+import io.datamodels.learn.MlpConfig;
+import io.datamodels.learn.MlpLearner;
+import io.datamodels.learn.Outputs;
+import io.datamodels.store.AtomicFiles;
+import io.datamodels.store.DataBinding;
+import io.datamodels.store.Store;
+import io.datamodels.store.StoreInit;
+import io.datamodels.train.Learners;
+import io.datamodels.train.Runner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code datamodels bench train}: models/hour of the built-in learners on workload W1 (Fashion-MNIST, first 5,000
+ * training images, first 1,000 test images as targets, alpha 0.5 Bernoulli, 10 epochs, batch 128, momentum 0.9),
+ * through the real runner and store, with the achieved GFLOP/s and its fraction of the measured GEMM ceiling.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Benchmark training throughput on W1 (or another dataset) through the runner and a scratch store.")
+final class TrainBench implements Callable<Integer> {
+    @Option(names = "--data", defaultValue = "idx:../shared/data/fashion-mnist", paramLabel = "SPEC",
+            description = "Training data (default ${DEFAULT-VALUE}).")
+    String data;
+
+    @Option(names = "--train", defaultValue = "5000", description = "Training selection (default ${DEFAULT-VALUE}).")
+    String train;
+
+    @Option(names = "--targets", defaultValue = "1000", description = "Target selection (default ${DEFAULT-VALUE}).")
+    String targets;
+
+    @Option(names = "--learner", defaultValue = "mlp", description = "mlp or softmax (default ${DEFAULT-VALUE}).")
+    String learner;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Config override, e.g. --set mode=shared.")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = {"-n", "--models"}, defaultValue = "256", description = "Models per run (default ${DEFAULT-VALUE}).")
+    int models;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Runs; the median is reported (default ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--threads", description = "Worker threads (default: available cores).")
+    Integer threads;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Scratch folder (default: a temporary folder).")
+    Path dir;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        Gemm gemm = Kernels.gemm();
+        Path scratch = dir != null ? dir : Files.createTempDirectory("datamodels-bench-");
+        DatasetSpec src = DatasetSpec.parse(data);
+        DataBinding binding = new DataBinding(src, Selection.parse(train), DataBinding.defaultTargetSource(src),
+                Selection.parse(targets));
+        var overrides = Json.MAPPER.createObjectNode();
+        for (String kv : sets) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--set: expected KEY=VALUE, got '" + kv + "'");
+            }
+            JsonNode v;
+            try {
+                v = Json.MAPPER.readTree(kv.substring(eq + 1));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                v = Json.MAPPER.getNodeFactory().textNode(kv.substring(eq + 1));
+            }
+            overrides.set(kv.substring(0, eq), v);
+        }
+        double[] ceiling = BenchCommand.GemmBench.ceiling(gemm, 2048, t, 5);
+        double[] rates = new double[repeats];
+        double flopsPerModel = 0;
+        double executedPerModel = 0;
+        String mode = "";
+        try {
+            for (int r = -1; r < repeats; r++) {
+                Path storeDir = scratch.resolve("store");
+                try (Store s = StoreInit.create(storeDir, binding, "bernoulli", 0.5, 1000 + r, models,
+                        Outputs.keys(Outputs.DEFAULT), true, "datamodels bench train")) {
+                    Learners.Bound b = Learners.create(s, learner, overrides, gemm);
+                    MlpLearner l = (MlpLearner) b.learner();
+                    mode = l.mode();
+                    MlpConfig cfg = Json.MAPPER.treeToValue(b.config(), MlpConfig.class);
+                    var meta = s.meta().orElseThrow();
+                    double[] f = flops(cfg, meta.sampling().trainSize(), meta.dataset().targetCount(), 0.5,
+                            src.load().numClasses(), (int) s.array(io.datamodels.store.Store.MASKS).rowElements(),
+                            DatasetSpec.parse(data).load().cols(), l.mode());
+                    flopsPerModel = f[0];
+                    executedPerModel = f[1];
+                    long t0 = System.nanoTime();
+                    Runner.Report rep = Runner.run(s, l, new Runner.Options(0, models, t, 0, 1000 + r),
+                            new Runner.Listener() {
+                            });
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    if (!rep.failures().isEmpty()) {
+                        throw new IllegalStateException("benchmark models failed: " + rep.failures().getFirst());
+                    }
+                    if (r >= 0) {
+                        rates[r] = models / secs;
+                        out.printf("  run %d: %d models in %.2f s = %.0f models/hour%n", r + 1, models, secs,
+                                rates[r] * 3600);
+                        out.flush();
+                    } else {
+                        out.printf("  warm-up: %d models in %.2f s%n", models, secs);
+                        out.flush();
+                    }
+                }
+            }
+        } finally {
+            if (dir == null) {
+                AtomicFiles.deleteRecursively(scratch);
+            }
+        }
+        double[] sorted = rates.clone();
+        Arrays.sort(sorted);
+        double med = sorted[repeats / 2];
+        double useful = med * flopsPerModel / 1e9;
+        double executed = med * executedPerModel / 1e9;
+        out.printf("%s (%s mode, %s kernel, %d threads) on %s train %s targets %s: median %.0f models/hour "
+                        + "(min %.0f, max %.0f over %d runs)%n", learner, mode, gemm.name(), t, data, train, targets,
+                med * 3600, sorted[0] * 3600, sorted[repeats - 1] * 3600, repeats);
+        out.printf("  %.2f GFLOP per model (useful), %.2f executed; achieved %.1f GFLOP/s useful, %.1f executed; "
+                        + "GEMM ceiling %.1f GFLOP/s (median of 5, %d threads) -> %.0f%% useful, %.0f%% executed%n",
+                flopsPerModel / 1e9, executedPerModel / 1e9, useful, executed, ceiling[0], t,
+                100 * useful / ceiling[0], 100 * executed / ceiling[0]);
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    /**
+     * {useful, executed} FLOPs per model: forward (2 n_l n_(l+1) per example and layer), backward (the weight
+     * gradient of every layer, and the input gradient of every layer but the first), over epochs x alpha m examples,
+     * plus the forward passes for training statistics (alpha m) and targets (T). Shared mode executes 1/alpha more
+     * training work and a forward pass over all of S.
+     */
+    static double[] flops(MlpConfig cfg, int m, int targets, double alpha, int classes, int mm, int d, String mode) {
+        int[] h = cfg.hidden();
+        int[] sizes = new int[h.length + 2];
+        sizes[0] = d;
+        System.arraycopy(h, 0, sizes, 1, h.length);
+        sizes[sizes.length - 1] = classes;
+        double fwd = 0;
+        double bwd = 0;
+        for (int l = 0; l + 1 < sizes.length; l++) {
+            double mac = (double) sizes[l] * sizes[l + 1];
+            fwd += 2 * mac;
+            bwd += 2 * mac + (l > 0 ? 2 * mac : 0);
+        }
+        double own = alpha * m;
+        double useful = cfg.epochs() * own * (fwd + bwd) + own * fwd + targets * fwd;
+        double executed = mode.equals("shared")
+                ? cfg.epochs() * m * (fwd + bwd) + m * fwd + targets * fwd
+                : useful;
+        return new double[]{useful, executed};
+    }
+}
