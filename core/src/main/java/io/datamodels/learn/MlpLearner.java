@@ -2,6 +2,7 @@ package io.datamodels.learn;
 
 import io.datamodels.data.Dataset;
 import io.datamodels.kernel.Gemm;
+import io.datamodels.kernel.NarrowLinear;
 import io.datamodels.subset.BitMask;
 import io.datamodels.subset.SeedStream;
 
@@ -19,7 +20,9 @@ import java.util.Set;
  * <p>Two ways to batch K models (see {@link MlpConfig#mode()}):
  * <ul>
  *   <li><b>gather</b>: each model steps on {@code batch_size} rows of its own subset, copied ("gathered") into a
- *   contiguous block; its products are separate GEMMs. No wasted arithmetic; the runner runs models in parallel.</li>
+ *   contiguous block; its products are separate GEMMs. No wasted arithmetic; the runner runs models in parallel.
+ *   Softmax regression skips the copy: its one narrow layer runs through {@link NarrowLinear}, which reads the rows
+ *   by index.</li>
  *   <li><b>shared</b>: the K models of a group step together on one batch of {@code round(batch_size / alpha)} rows
  *   of the full training set, each row's loss weighted 1 / n_k for models whose subset holds it (n_k of them in
  *   the batch) and 0 otherwise. The first layer of all K models is then a single GEMM
@@ -57,6 +60,7 @@ public final class MlpLearner implements Learner {
     private final int[] sizes;
     private final boolean shared;
     private final double alpha;
+    private final NarrowLinear narrow;
 
     /**
      * Binds a learner to its data: {@code train} is the training set S (mask column j = row j), {@code targets} the
@@ -73,6 +77,7 @@ public final class MlpLearner implements Learner {
         this.cfg = cfg;
         this.gemm = gemm;
         this.alpha = alpha;
+        this.narrow = NarrowLinear.choose();
         this.m = train.rows();
         this.d = train.cols();
         this.classes = Math.max(train.numClasses(), targets.numClasses());
@@ -89,11 +94,8 @@ public final class MlpLearner implements Learner {
         sizes[0] = d;
         System.arraycopy(h, 0, sizes, 1, h.length);
         sizes[sizes.length - 1] = classes;
-        shared = switch (cfg.mode()) {
-            case "shared" -> true;
-            case "gather" -> false;
-            default -> h.length == 0;
-        };
+        // auto: gather, the faster of the two for both architectures at alpha = 0.5 (BENCHMARKS.md).
+        shared = cfg.mode().equals("shared");
     }
 
     /** Standardises every feature of {@code a} (and {@code b}, with {@code a}'s statistics) in place. */
@@ -184,7 +186,10 @@ public final class MlpLearner implements Learner {
         MemorySegment[] acts = new MemorySegment[0];
         float[] tmp = new float[0];
         float[] xb = new float[0];
+        int[] idxBuf = new int[0];
         int cap;
+        /** Softmax regression, one model: layer 0 stored transposed (C x d) for {@link NarrowLinear}, no gathers. */
+        final boolean narrowLayer;
         final double[][] evalLoss;
         final int[][] evalCorrect;
 
@@ -207,12 +212,16 @@ public final class MlpLearner implements Learner {
             }
             evalLoss = new double[k][2];
             evalCorrect = new int[k][2];
+            narrowLayer = layers == 1 && k == 1;
         }
 
         /** Index of weight (i, j) of layer l for model kk. */
         int wIndex(int l, int kk, int i, int j) {
             int nin = sizes[l];
             int nout = sizes[l + 1];
+            if (l == 0 && narrowLayer) {
+                return j * nin + i;
+            }
             return l == 0 ? i * (k * nout) + kk * nout + j : kk * nin * nout + i * nout + j;
         }
 
@@ -250,8 +259,22 @@ public final class MlpLearner implements Learner {
                 acts[l] = MemorySegment.ofArray(act[l]);
                 maxWidth = Math.max(maxWidth, sizes[l + 1]);
             }
-            tmp = new float[rows * Math.max(maxWidth, sizes[0] > 0 ? 1 : 1)];
+            tmp = new float[rows * maxWidth];
             xb = new float[Math.multiplyExact(rows, d)];
+            idxBuf = new int[rows];
+        }
+
+        /** Forward pass of rows {@code idx[off .. off + n)} of {@code src} (rows of d floats). */
+        void forwardRows(float[] src, int[] idx, int off, int n) {
+            if (narrowLayer) {
+                System.arraycopy(idx, off, idxBuf, 0, n);
+                narrow.forward(src, d, idxBuf, n, w[0], b[0], classes, act[0], classes);
+                return;
+            }
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(src, idx[off + r] * d, xb, r * d, d);
+            }
+            forward(MemorySegment.ofArray(xb), n);
         }
 
         /** Forward pass of {@code rows} inputs in {@code xs} (rows x d); logits end in act[layers - 1]. */
@@ -331,6 +354,10 @@ public final class MlpLearner implements Learner {
                     }
                     vb[l][j] = mu * vb[l][j] + s;
                 }
+                if (l == 0 && narrowLayer) {
+                    narrow.weightGrad(x, d, idxBuf, rows, act[0], wide, wide, mu, vw[0]);
+                    continue;
+                }
                 if (l == 0) {
                     gemm.sgemm(true, false, nin, wide, rows, 1f, xs, Math.max(1, nin), acts[0], wide, mu, vws[0], wide);
                     continue;
@@ -400,11 +427,9 @@ public final class MlpLearner implements Learner {
                 for (int s = 0; s < n; s += bs) {
                     int rows = Math.min(bs, n - s);
                     for (int r = 0; r < rows; r++) {
-                        int i = epochOrder[s + r];
-                        System.arraycopy(x, i * d, xb, r * d, d);
-                        labels[r] = y[i];
+                        labels[r] = y[epochOrder[s + r]];
                     }
-                    forward(xbs, rows);
+                    forwardRows(x, epochOrder, s, rows);
                     lossGradient(labels, rows, null);
                     backwardAndStep(xbs, rows, cfg.lr() * cfg.lrFactor(step++, total));
                 }
@@ -473,13 +498,9 @@ public final class MlpLearner implements Learner {
         }
 
         private void evaluateTrain(int[] members) {
-            MemorySegment xbs = MemorySegment.ofArray(xb);
             for (int s = 0; s < members.length; s += EVAL_CHUNK) {
                 int rows = Math.min(EVAL_CHUNK, members.length - s);
-                for (int r = 0; r < rows; r++) {
-                    System.arraycopy(x, members[s + r] * d, xb, r * d, d);
-                }
-                forward(xbs, rows);
+                forwardRows(x, members, s, rows);
                 for (int r = 0; r < rows; r++) {
                     accumulate(0, r, y[members[s + r]]);
                 }
@@ -517,9 +538,14 @@ public final class MlpLearner implements Learner {
             float[] probs = new float[nTargets];
             boolean[] correct = new boolean[nTargets];
             float[] losses = new float[nTargets];
+            int[] all = identity(nTargets);
             for (int s = 0; s < nTargets; s += EVAL_CHUNK) {
                 int rows = Math.min(EVAL_CHUNK, nTargets - s);
-                forward(MemorySegment.ofArray(xt).asSlice(4L * s * d), rows);
+                if (narrowLayer) {
+                    forwardRows(xt, all, s, rows);
+                } else {
+                    forward(MemorySegment.ofArray(xt).asSlice(4L * s * d), rows);
+                }
                 float[] z = act[layers - 1];
                 for (int r = 0; r < rows; r++) {
                     int o = r * k * c + kk * c;
