@@ -107,9 +107,10 @@ public final class Store implements AutoCloseable {
         for (long i0 = 0; i0 < n; i0 += rowsPerChunk) {
             int rows = (int) Math.min(rowsPerChunk, n - i0);
             byte[] buf = new byte[Math.multiplyExact(rows, m)];
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(s.mask(i0 + r).toBytes(), 0, buf, r * m, m);
-            }
+            long first = i0;
+            // Each mask depends on (seed, index) alone, so rows can be drawn in parallel.
+            java.util.stream.IntStream.range(0, rows).parallel()
+                    .forEach(r -> System.arraycopy(s.mask(first + r).toBytes(), 0, buf, r * m, m));
             a.write(i0 * m, MemorySegment.ofArray(buf));
         }
     }
