@@ -79,7 +79,7 @@ final class InitCommand implements Callable<Integer> {
         DatasetSpec src = DatasetSpec.parse(data);
         DatasetSpec tsrc = targetData == null ? DataBinding.defaultTargetSource(src) : DatasetSpec.parse(targetData);
         DataBinding binding = new DataBinding(src, Selection.parse(train), tsrc, Selection.parse(targets));
-        String cmd = "datamodels init " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (Store s = StoreInit.create(store.store, binding, sampler, alpha, seed, models, keys, force, cmd)) {
             var out = spec.commandLine().getOut();
             out.printf("created %s: %d models, %d training examples, %d targets, keys %s%n", store.store, s.numModels(),

@@ -74,6 +74,13 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (t < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + t);
+        }
+        if (retries < 0) {
+            throw new ParameterException(spec.commandLine(), "--retries must be >= 0, got " + retries);
+        }
         JsonNode overrides = overrides();
         Gemm gemm = Kernels.gemm();
         try (Store s = Store.open(store.store, true)) {
@@ -106,7 +113,6 @@ final class TrainCommand implements Callable<Integer> {
                 err.printf("train: warning: earlier rows were trained with kernel %s, these with %s (outputs may differ "
                         + "in the last bits)%n", otherKernel, gemm.name());
             }
-            int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
             long seed = s.meta().map(m -> m.sampling() == null ? 0L : m.sampling().seed()).orElse(0L);
             out.printf("train: %s (%s kernel) on %s, indices %d..%d, %d threads%n", bound.learner().name(), gemm.name(),
                     store.store, from, to - 1, t);
