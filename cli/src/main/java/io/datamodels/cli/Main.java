@@ -18,7 +18,8 @@ import java.nio.file.NoSuchFileException;
 /** Entry point of {@code ./datamodels}: only maps the outcome of {@link #run} to the process exit code. */
 @Command(name = "datamodels", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Datamodels (Ilyas et al. 2022): which training examples made this prediction?",
-        subcommands = {InitCommand.class, InfoCommand.class, TrainCommand.class, DemoCommand.class, MakeSampleCommand.class,
+        subcommands = {InitCommand.class, InfoCommand.class, TrainCommand.class, FitCommand.class, PredictCommand.class,
+                DemoCommand.class, MakeSampleCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
@@ -56,6 +57,7 @@ public final class Main {
         Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
         if (e instanceof DataFormatException || e instanceof NpyFormatException || e instanceof ConfigException
                 || e instanceof StoreException || e instanceof NoSuchFileException
+                || e instanceof io.datamodels.regress.FitException
                 || e instanceof IllegalArgumentException) {
             return ExitCodes.INPUT;
         }

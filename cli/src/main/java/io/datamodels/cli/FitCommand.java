@@ -1,0 +1,119 @@
+package io.datamodels.cli;
+
+import io.datamodels.kernel.Gemm;
+import io.datamodels.kernel.Kernels;
+import io.datamodels.regress.Fitter;
+import io.datamodels.regress.LassoConfig;
+import io.datamodels.store.Store;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code datamodels fit}: a LASSO path per target from a store's masks to its outputs. */
+@Command(name = "fit", mixinStandardHelpOptions = true,
+        description = "Fit datamodels: per target, a LASSO path on standardised masks, lambda chosen on held-out "
+                + "models, refit on all completed models. Writes weights.npy (m x T), bias.npy and the path data.")
+final class FitCommand implements Callable<Integer> {
+    @Mixin
+    StoreOption store;
+
+    @Option(names = "--x", defaultValue = "masks", description = "Mask key (default ${DEFAULT-VALUE}).")
+    String x;
+
+    @Option(names = "--y", defaultValue = "margins", description = "Output key (default ${DEFAULT-VALUE}).")
+    String y;
+
+    @Option(names = "--targets", paramLabel = "A:B", description = "Fit only targets A..B-1 (default: all).")
+    String targets;
+
+    @Option(names = "--val-fraction", defaultValue = "0.1", description = "Held-out fraction (default ${DEFAULT-VALUE}).")
+    double valFraction;
+
+    @Option(names = "--lambdas", defaultValue = "100", description = "Path length (default ${DEFAULT-VALUE}).")
+    int lambdas;
+
+    @Option(names = "--lambda-ratio", defaultValue = "1e-2", description = "Smallest lambda / lambda_max (default ${DEFAULT-VALUE}).")
+    double ratio;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Split seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--tolerance", defaultValue = "1e-10",
+            description = "Coordinate descent stops when max (delta w)^2 <= tolerance * var(y) (default ${DEFAULT-VALUE}).")
+    double tolerance;
+
+    @Option(names = "--patience", defaultValue = "5", description = "Stop a path after this many rises of validation MSE (default ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = "--min-lambdas", defaultValue = "10", description = "... but not before this many lambdas (default ${DEFAULT-VALUE}).")
+    int minLambdas;
+
+    @Option(names = "--threads", description = "Worker threads (default: available cores).")
+    Integer threads;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+    Path out;
+
+    @Option(names = "--force", description = "Replace an existing --out folder.")
+    boolean force;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter w = spec.commandLine().getOut();
+        Integer from = null;
+        Integer to = null;
+        if (targets != null) {
+            String[] p = targets.split(":", -1);
+            try {
+                from = Integer.parseInt(p[0].strip());
+                to = Integer.parseInt(p[1].strip());
+            } catch (RuntimeException e) {
+                throw new ParameterException(spec.commandLine(), "--targets: expected A:B with integers, got '" + targets + "'");
+            }
+        }
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        LassoConfig cfg = new LassoConfig(lambdas, ratio, valFraction, seed, tolerance, 10_000, patience, minLambdas, t);
+        Gemm gemm = Kernels.gemm();
+        String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        try (Store s = Store.open(store.store, false); Progress p = Progress.create(w, "fit", "targets")) {
+            Fitter.Summary sum = Fitter.fit(s, x, y, from, to, cfg, gemm, out, force, cmd, new Fitter.Listener() {
+                @Override
+                public void started(int n) {
+                    p.start(n);
+                }
+
+                @Override
+                public void targetDone() {
+                    p.step(1);
+                }
+
+                @Override
+                public void phase(String name) {
+                    p.message("fit: " + name);
+                }
+            });
+            w.printf("fit %d targets on %d training examples from %d completed models (%d train, %d validation; %d "
+                            + "not completed, left out) in %.1f s; max KKT violation %.1e of lambda%n",
+                    sum.targetTo() - sum.targetFrom(), sum.trainSize(), sum.modelsCompleted(), sum.modelsTrain(),
+                    sum.modelsVal(), sum.modelsLeftOut(), sum.seconds(), sum.maxKkt());
+            if (sum.constantColumns().length > 0) {
+                int[] c = sum.constantColumns();
+                w.printf("%d constant mask columns (always or never in a subset) get weight 0: %s%s%n", c.length,
+                        java.util.Arrays.toString(java.util.Arrays.copyOf(c, Math.min(c.length, 20))),
+                        c.length > 20 ? " ..." : "");
+            }
+            w.printf("wrote %s%n", out);
+            w.flush();
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,98 @@
+package io.datamodels.regress;
+
+import io.datamodels.kernel.Gemm;
+import io.datamodels.store.npy.Npy;
+import io.datamodels.store.npy.NpyArray;
+import io.datamodels.subset.BitMask;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * Fitted datamodels: for target t, the prediction for a 0/1 training-subset mask x is
+ * {@code bias[t] + sum_j x_j * weights[j][t]} (weights row-major m x T, as {@link Fitter} writes them).
+ */
+public final class Datamodels {
+    private final int m;
+    private final int t;
+    private final float[] weights;
+    private final float[] bias;
+
+    private Datamodels(int m, int t, float[] weights, float[] bias) {
+        this.m = m;
+        this.t = t;
+        this.weights = weights;
+        this.bias = bias;
+    }
+
+    /** Loads {@code weights.npy} and {@code bias.npy} from a fit folder. */
+    public static Datamodels load(Path dir) throws IOException {
+        long[] shape;
+        try (NpyArray w = NpyArray.open(dir.resolve("weights.npy"))) {
+            shape = w.shape();
+        }
+        if (shape.length != 2) {
+            throw new FitException("weights.npy: shape: expected (m, T), got " + java.util.Arrays.toString(shape));
+        }
+        float[] w = Npy.readFloats(dir.resolve("weights.npy"));
+        float[] b = Npy.readFloats(dir.resolve("bias.npy"));
+        if (b.length != shape[1]) {
+            throw new FitException("bias.npy: shape: expected (" + shape[1] + ",), got (" + b.length + ",)");
+        }
+        return new Datamodels((int) shape[0], (int) shape[1], w, b);
+    }
+
+    /** Training-set size m. */
+    public int trainSize() {
+        return m;
+    }
+
+    /** Number of targets T. */
+    public int targets() {
+        return t;
+    }
+
+    /** Weight of training example j for target q. */
+    public float weight(int j, int q) {
+        return weights[j * t + q];
+    }
+
+    /** Bias of target q. */
+    public float bias(int q) {
+        return bias[q];
+    }
+
+    /** Predicted outputs of all targets for one mask. */
+    public float[] predict(BitMask mask) {
+        if (mask.size() != m) {
+            throw new IllegalArgumentException("mask: expected length " + m + ", got " + mask.size());
+        }
+        double[] acc = new double[t];
+        for (int j : mask.indices()) {
+            int o = j * t;
+            for (int q = 0; q < t; q++) {
+                acc[q] += weights[o + q];
+            }
+        }
+        float[] out = new float[t];
+        for (int q = 0; q < t; q++) {
+            out[q] = (float) (bias[q] + acc[q]);
+        }
+        return out;
+    }
+
+    /** Predicted outputs (n x T, row-major) for n masks given as 0/1 floats (n x m, row-major), by one GEMM. */
+    public float[] predict(float[] masks, int n, Gemm gemm) {
+        if (masks.length != (long) n * m) {
+            throw new IllegalArgumentException("masks: expected " + n + " x " + m + " values, got " + masks.length);
+        }
+        float[] out = new float[Math.multiplyExact(n, t)];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(bias, 0, out, i * t, t);
+        }
+        gemm.sgemm(false, false, n, t, m, 1f, MemorySegment.ofArray(masks), Math.max(1, m),
+                MemorySegment.ofArray(weights), Math.max(1, t), 1f, MemorySegment.ofArray(out), Math.max(1, t));
+        return out;
+    }
+}

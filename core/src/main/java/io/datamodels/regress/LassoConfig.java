@@ -1,0 +1,75 @@
+package io.datamodels.regress;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * Settings of the datamodel regression: a LASSO path per target, lambda chosen on held-out models.
+ *
+ * @param lambdas     number of lambda values on the path, from lambda_max down to ratio * lambda_max, log-spaced
+ * @param lambdaRatio the smallest lambda as a fraction of lambda_max, in (0, 1)
+ * @param valFraction fraction of models held out to choose lambda, in (0, 1)
+ * @param seed        seed of the train/validation permutation
+ * @param tolerance   coordinate descent stops when max_j (delta w_j)^2 &lt;= tolerance * var(y) over a sweep
+ * @param maxSweeps   cap on coordinate-descent sweeps per lambda (and per KKT round)
+ * @param patience    a target's path stops once its validation MSE has risen this many lambdas in a row
+ * @param minLambdas  ... but not before this many lambdas
+ * @param threads     worker threads over targets
+ */
+public record LassoConfig(@JsonProperty("lambdas") int lambdas,
+                          @JsonProperty("lambda_ratio") double lambdaRatio,
+                          @JsonProperty("val_fraction") double valFraction,
+                          @JsonProperty("seed") long seed,
+                          @JsonProperty("tolerance") double tolerance,
+                          @JsonProperty("max_sweeps") int maxSweeps,
+                          @JsonProperty("patience") int patience,
+                          @JsonProperty("min_lambdas") int minLambdas,
+                          @JsonProperty("threads") int threads) {
+    @JsonCreator
+    public LassoConfig {
+        if (lambdas < 1) {
+            throw new IllegalArgumentException("lambdas must be >= 1, got " + lambdas);
+        }
+        if (!(lambdaRatio > 0 && lambdaRatio < 1)) {
+            throw new IllegalArgumentException("lambda_ratio must be in (0, 1), got " + lambdaRatio);
+        }
+        if (!(valFraction > 0 && valFraction < 1)) {
+            throw new IllegalArgumentException("val_fraction must be in (0, 1), got " + valFraction);
+        }
+        if (!(tolerance > 0) || Double.isInfinite(tolerance)) {
+            throw new IllegalArgumentException("tolerance must be > 0, got " + tolerance);
+        }
+        if (maxSweeps < 1) {
+            throw new IllegalArgumentException("max_sweeps must be >= 1, got " + maxSweeps);
+        }
+        if (patience < 1) {
+            throw new IllegalArgumentException("patience must be >= 1, got " + patience);
+        }
+        if (minLambdas < 1) {
+            throw new IllegalArgumentException("min_lambdas must be >= 1, got " + minLambdas);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+    }
+
+    /** The defaults: 100 lambdas down to 1e-2 lambda_max, 10% validation, tight tolerance. */
+    public static LassoConfig defaults() {
+        return new LassoConfig(100, 1e-2, 0.1, 0, 1e-10, 10_000, 5, 10, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A copy with the given path length, ratio, validation fraction and seed. */
+    public LassoConfig with(int lambdas, double ratio, double valFraction, long seed) {
+        return new LassoConfig(lambdas, ratio, valFraction, seed, tolerance, maxSweeps, patience, minLambdas, threads);
+    }
+
+    /** A copy with another tolerance and early-stopping patience. */
+    public LassoConfig withTolerance(double tol, int patience, int minLambdas) {
+        return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tol, maxSweeps, patience, minLambdas, threads);
+    }
+
+    /** A copy with another thread count. */
+    public LassoConfig withThreads(int t) {
+        return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tolerance, maxSweeps, patience, minLambdas, t);
+    }
+}
