@@ -27,7 +27,7 @@ import java.util.concurrent.Future;
 
 /** {@code datamodels bench ...}: benchmark harness; figures go to BENCHMARKS.md, never into tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (results belong in BENCHMARKS.md).",
-        subcommands = {BenchCommand.StoreBench.class, TrainBench.class, BenchCommand.GemmBench.class})
+        subcommands = {BenchCommand.StoreBench.class, TrainBench.class, FitBench.class, BenchCommand.GemmBench.class})
 final class BenchCommand {
 
     /** Creates, fills and reads back a large store to show that sizes past 2 GiB work, and how fast. */

@@ -159,7 +159,12 @@ public final class Fitter {
         float[] rawBest = new float[Math.multiplyExact(m, t)];
 
         listener.phase("gram (train split)");
-        try (Design d = Design.of(rows, train, gemm)) {
+        float[] wStd = new float[Math.multiplyExact(m, t)];
+        float[] wRaw = new float[wStd.length];
+        float[] bias = new float[t];
+        double[] refitKkt = new double[t];
+        int[] constant;
+        try (Design d = Design.of(rows, train, gemm, cfg.threads())) {
             // Validation masks transposed (m x nVal) so that a prediction sums contiguous rows over the support.
             float[] xv = new float[Math.multiplyExact(nVal, m)];
             rows.masks(val, 0, nVal, xv);
@@ -207,15 +212,9 @@ public final class Fitter {
                     rawBest[j * t + q] = d.sigma[j] == 0 ? 0f : (float) (bestW[j] / d.sigma[j]);
                 }
             });
-        }
-
-        listener.phase("refit on all completed models");
-        float[] wStd = new float[Math.multiplyExact(m, t)];
-        float[] wRaw = new float[wStd.length];
-        float[] bias = new float[t];
-        double[] refitKkt = new double[t];
-        int[] constant;
-        try (Design all = Design.of(rows, completed, gemm)) {
+            listener.phase("refit on all completed models");
+            d.add(rows, val, gemm);
+            Design all = d;
             constant = all.constantColumns();
             parallel(cfg.threads(), t, () -> new TargetSolver(all, cfg.tolerance(), cfg.maxSweeps()), (solver, q) -> {
                 double[] start = new double[m];

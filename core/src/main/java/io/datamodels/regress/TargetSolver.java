@@ -1,7 +1,5 @@
 package io.datamodels.regress;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -28,6 +26,7 @@ final class TargetSolver {
     private double[] gs = new double[256];
     private double[] rs = new double[16];
     private final float[] row;
+    private final double[] acc;
     private int target = -1;
     /** Max relative KKT violation after the last solve, max_j viol_j / lambda. */
     double kkt;
@@ -43,6 +42,7 @@ final class TargetSolver {
         r = new double[m];
         inS = new boolean[m];
         row = new float[m];
+        acc = new double[m];
     }
 
     /** Starts target {@code t} from w = {@code start} (null: zero) and computes its exact gradient. */
@@ -75,17 +75,7 @@ final class TargetSolver {
         for (int j = 0; j < m; j++) {
             r[j] = d.c[j * d.t + target];
         }
-        MemorySegment g = d.g;
-        for (int k = 0; k < m; k++) {
-            double wk = w[k];
-            if (wk == 0) {
-                continue;
-            }
-            MemorySegment.copy(g, ValueLayout.JAVA_FLOAT, (long) k * m * 4, row, 0, m);
-            for (int j = 0; j < m; j++) {
-                r[j] -= wk * row[j];
-            }
-        }
+        d.subtractGw(r, w, row, acc);
     }
 
     /**
@@ -136,12 +126,8 @@ final class TargetSolver {
         if (rs.length < n) {
             rs = new double[Math.max(n, 2 * rs.length)];
         }
-        MemorySegment g = d.g;
+        d.extract(s, n, gs, row);
         for (int a = 0; a < n; a++) {
-            long base = (long) s[a] * m;
-            for (int b = 0; b < n; b++) {
-                gs[a * n + b] = g.getAtIndex(ValueLayout.JAVA_FLOAT, base + s[b]);
-            }
             rs[a] = r[s[a]];
         }
         for (int sweep = 0; sweep < maxSweeps; sweep++) {

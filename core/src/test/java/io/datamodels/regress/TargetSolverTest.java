@@ -91,7 +91,7 @@ class TargetSolverTest {
             int n = 40 + (int) seed * 17;
             int m = 5 + (int) seed * 9;
             Problem p = Problem.random(seed, n, m, 3, seed % 2 == 0);
-            try (Design d = Design.of(p, p.all(), Kernels.gemm())) {
+            try (Design d = Design.of(p, p.all(), Kernels.gemm(), 2)) {
                 TargetSolver s = new TargetSolver(d, 1e-18, 100_000);
                 for (int q = 0; q < p.t; q++) {
                     double[][] z = p.standardised(q);
@@ -137,7 +137,7 @@ class TargetSolverTest {
         for (long seed = 10; seed < 16; seed++) {
             int m = 3 + (int) (seed % 4);
             Problem p = Problem.random(seed, 60, m, 1, false);
-            try (Design d = Design.of(p, p.all(), Kernels.gemm())) {
+            try (Design d = Design.of(p, p.all(), Kernels.gemm(), 2)) {
                 TargetSolver s = new TargetSolver(d, 1e-15, 100_000);
                 s.reset(0, null);
                 double lmax = s.lambdaMax();
@@ -245,7 +245,7 @@ class TargetSolverTest {
     @Test
     void equalsAPlainResidualCoordinateDescent() {
         Problem p = Problem.random(77, 150, 30, 2, true);
-        try (Design d = Design.of(p, p.all(), Kernels.gemm())) {
+        try (Design d = Design.of(p, p.all(), Kernels.gemm(), 2)) {
             TargetSolver s = new TargetSolver(d, 1e-15, 100_000);
             for (int q = 0; q < 2; q++) {
                 double[][] z = p.standardised(q);
