@@ -1,0 +1,215 @@
+package io.datamodels.eval;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.datamodels.Json;
+import io.datamodels.kernel.Gemm;
+import io.datamodels.regress.Datamodels;
+import io.datamodels.regress.FitException;
+import io.datamodels.regress.Fitter;
+import io.datamodels.store.AtomicFiles;
+import io.datamodels.store.Store;
+import io.datamodels.store.StoreException;
+import io.datamodels.store.StoreMeta;
+import io.datamodels.store.npy.DType;
+import io.datamodels.store.npy.Npy;
+import io.datamodels.store.npy.NpyArray;
+import io.datamodels.subset.SeedStream;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The linear datamodeling score (LDS): how well fitted datamodels predict the outputs of models trained on fresh
+ * subsets that the fit never saw (Ilyas et al. 2022; Park et al. 2023 name it). Per target, the Spearman and
+ * Pearson correlation over the held-out models between the predicted output {@code bias + mask . w} and the actual
+ * one; then their mean over targets with a bootstrap confidence interval (resampling targets), and the pooled
+ * correlations over all (model, target) pairs.
+ */
+public final class Lds {
+    private Lds() {
+    }
+
+    /** The summary written as {@code lds.json}. */
+    public record Summary(@JsonProperty("targets") int targets,
+                          @JsonProperty("held_out_models") int models,
+                          @JsonProperty("mean_spearman") double meanSpearman,
+                          @JsonProperty("spearman_ci95") double[] spearmanCi,
+                          @JsonProperty("mean_pearson") double meanPearson,
+                          @JsonProperty("pearson_ci95") double[] pearsonCi,
+                          @JsonProperty("pooled_spearman") double pooledSpearman,
+                          @JsonProperty("pooled_pearson") double pooledPearson,
+                          @JsonProperty("undefined_targets") int undefined,
+                          @JsonProperty("fit") String fit,
+                          @JsonProperty("held_out_store") String store) {
+    }
+
+    /** Per-target correlations and the summary. */
+    public record Result(double[] spearman, double[] pearson, Summary summary) {
+    }
+
+    /**
+     * Evaluates the datamodels in {@code fitDir} on the completed models of {@code heldOut}.
+     *
+     * @throws StoreException if the held-out store's data or selection differ from the fitted one's (checked
+     *                        through the fingerprints in store.json and fit.json), or it lacks the fitted targets
+     */
+    public static Result run(Path fitDir, Store heldOut, Gemm gemm, long seed) throws IOException {
+        Fitter.Summary fit = Json.read(fitDir.resolve(Fitter.FIT_JSON), Fitter.Summary.class);
+        Datamodels dm = Datamodels.load(fitDir);
+        checkSameData(fit, heldOut);
+        NpyArray x = heldOut.array(fit.x());
+        NpyArray y = heldOut.array(fit.y());
+        if (x.rowElements() != dm.trainSize()) {
+            throw new StoreException(fit.x() + ".npy: shape: expected rows of " + dm.trainSize()
+                    + " (the fitted training set), got " + x.rowElements());
+        }
+        if (y.rowElements() < fit.targetTo()) {
+            throw new StoreException(fit.y() + ".npy: shape: expected at least " + fit.targetTo()
+                    + " targets (the fitted ones), got " + y.rowElements());
+        }
+        long[] done = heldOut.completedIndices();
+        int n = done.length;
+        if (n < 3) {
+            throw new FitException("_completed.npy: completed held-out models: expected at least 3, got " + n);
+        }
+        int m = dm.trainSize();
+        int t = dm.targets();
+        int yCols = (int) y.rowElements();
+        double[][] pred = new double[t][n];
+        double[][] act = new double[t][n];
+        int chunk = Math.max(1, (16 << 20) / Math.max(1, m));
+        float[] xb = new float[chunk * m];
+        float[] yb = new float[yCols];
+        for (int s = 0; s < n; s += chunk) {
+            int rows = Math.min(chunk, n - s);
+            for (int r = 0; r < rows; r++) {
+                long base = done[s + r] * m;
+                for (int j = 0; j < m; j++) {
+                    double v = x.getDouble(base + j);
+                    if (v != 0 && v != 1) {
+                        throw new FitException(fit.x() + ".npy: row " + done[s + r] + ", column " + j
+                                + ": expected 0 or 1, got " + v);
+                    }
+                    xb[r * m + j] = (float) v;
+                }
+            }
+            float[] p = dm.predict(rows == chunk ? xb : Arrays.copyOf(xb, rows * m), rows, gemm);
+            for (int r = 0; r < rows; r++) {
+                y.getFloats(done[s + r] * yCols, yb, 0, yCols);
+                for (int q = 0; q < t; q++) {
+                    pred[q][s + r] = p[r * t + q];
+                    act[q][s + r] = yb[fit.targetFrom() + q];
+                    if (!Double.isFinite(act[q][s + r])) {
+                        throw new FitException(fit.y() + ".npy: row " + done[s + r] + ", target "
+                                + (fit.targetFrom() + q) + ": expected a finite value, got " + act[q][s + r]);
+                    }
+                }
+            }
+        }
+        double[] sp = new double[t];
+        double[] pe = new double[t];
+        for (int q = 0; q < t; q++) {
+            sp[q] = Correlation.spearman(pred[q], act[q]);
+            pe[q] = Correlation.pearson(pred[q], act[q]);
+        }
+        double[] allP = new double[n * t];
+        double[] allA = new double[n * t];
+        for (int q = 0; q < t; q++) {
+            System.arraycopy(pred[q], 0, allP, q * n, n);
+            System.arraycopy(act[q], 0, allA, q * n, n);
+        }
+        int undefined = (int) Arrays.stream(sp).filter(Double::isNaN).count();
+        Summary sum = new Summary(t, n, mean(sp), bootstrap(sp, seed), mean(pe), bootstrap(pe, seed + 1),
+                Correlation.spearman(allP, allA), Correlation.pearson(allP, allA), undefined,
+                fitDir.toAbsolutePath().toString(), heldOut.dir().toAbsolutePath().toString());
+        return new Result(sp, pe, sum);
+    }
+
+    /** Refuses a held-out store whose training data, targets or selections differ from the fitted store's. */
+    static void checkSameData(Fitter.Summary fit, Store heldOut) throws StoreException {
+        StoreMeta.DatasetRef a = fit.dataset();
+        StoreMeta.DatasetRef b = heldOut.meta().map(StoreMeta::dataset).orElse(null);
+        if (a == null || b == null) {
+            if (a != b) {
+                throw new StoreException(Store.META_FILE + ": dataset: expected " + (a == null ? "none" : "the fitted "
+                        + "store's dataset") + " in the held-out store, got " + (b == null ? "none" : "a dataset"));
+            }
+            return;
+        }
+        if (!Objects.equals(a.trainFingerprint(), b.trainFingerprint()) || a.trainSize() != b.trainSize()) {
+            throw new StoreException(Store.META_FILE + ": dataset.train_fingerprint: expected " + a.trainFingerprint()
+                    + " (" + a.trainSize() + " training examples, as fitted), got " + b.trainFingerprint() + " ("
+                    + b.trainSize() + ")");
+        }
+        if (!Objects.equals(a.targetsFingerprint(), b.targetsFingerprint())) {
+            throw new StoreException(Store.META_FILE + ": dataset.targets_fingerprint: expected "
+                    + a.targetsFingerprint() + " (the fitted targets), got " + b.targetsFingerprint());
+        }
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        int c = 0;
+        for (double x : v) {
+            if (!Double.isNaN(x)) {
+                s += x;
+                c++;
+            }
+        }
+        return c == 0 ? Double.NaN : s / c;
+    }
+
+    /** 95% percentile bootstrap interval of the mean of the defined values, 2,000 resamples. */
+    static double[] bootstrap(double[] v, long seed) {
+        double[] d = Arrays.stream(v).filter(x -> !Double.isNaN(x)).toArray();
+        if (d.length == 0) {
+            return new double[]{Double.NaN, Double.NaN};
+        }
+        SeedStream r = new SeedStream(seed, 0, 21);
+        double[] means = new double[2000];
+        for (int b = 0; b < means.length; b++) {
+            double s = 0;
+            for (int i = 0; i < d.length; i++) {
+                s += d[r.nextInt(d.length)];
+            }
+            means[b] = s / d.length;
+        }
+        Arrays.sort(means);
+        return new double[]{means[(int) (0.025 * means.length)], means[(int) (0.975 * means.length) - 1]};
+    }
+
+    /**
+     * Writes {@code lds.json}, {@code lds_per_target.npy} (T x 2: Spearman, Pearson), {@code lds_per_target.csv}
+     * and {@code lds_histogram.csv} (20 bins of per-target Spearman over [-1, 1]) into {@code out}, atomically.
+     */
+    public static void write(Result r, int targetFrom, Path out, boolean force) throws IOException {
+        int t = r.spearman().length;
+        double[] table = new double[2 * t];
+        StringBuilder csv = new StringBuilder("target,spearman,pearson\n");
+        for (int q = 0; q < t; q++) {
+            table[2 * q] = r.spearman()[q];
+            table[2 * q + 1] = r.pearson()[q];
+            csv.append(targetFrom + q).append(',').append(r.spearman()[q]).append(',').append(r.pearson()[q])
+                    .append('\n');
+        }
+        int[] bins = new int[20];
+        for (double s : r.spearman()) {
+            if (!Double.isNaN(s)) {
+                bins[Math.min(19, Math.max(0, (int) Math.floor((s + 1) / 0.1)))]++;
+            }
+        }
+        StringBuilder hist = new StringBuilder("bin_low,bin_high,targets\n");
+        for (int i = 0; i < 20; i++) {
+            hist.append(String.format("%.1f,%.1f,%d%n", -1 + 0.1 * i, -1 + 0.1 * (i + 1), bins[i]));
+        }
+        AtomicFiles.createDirectory(out, force, dir -> {
+            Npy.write(dir.resolve("lds_per_target.npy"), DType.FLOAT64, table, t, 2);
+            Files.writeString(dir.resolve("lds_per_target.csv"), csv);
+            Files.writeString(dir.resolve("lds_histogram.csv"), hist);
+            Files.writeString(dir.resolve("lds.json"), Json.write(r.summary()));
+        });
+    }
+}
