@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
 
 /** {@code datamodels eval ...}: how well datamodels predict what retraining does. */
 @Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate fitted datamodels.",
-        subcommands = {EvalCommand.LdsCommand.class})
+        subcommands = {EvalCommand.LdsCommand.class, EvalCommand.CounterfactualCommand.class,
+                EvalCommand.SupportCommand.class})
 final class EvalCommand {
 
     /** {@code eval lds}: correlation of predicted and actual outputs on held-out models. */
@@ -63,5 +64,165 @@ final class EvalCommand {
             }
             return ExitCodes.OK;
         }
+    }
+
+    /** Options shared by the retraining evaluations. */
+    static final class RetrainOptions {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "A folder written by 'fit'.")
+        Path model;
+
+        @Option(names = "--store", required = true, paramLabel = "DIR",
+                description = "The store the datamodels were fitted on (its learner and config are reused).")
+        Path store;
+
+        @Option(names = "--targets", defaultValue = "0:20", paramLabel = "A:B",
+                description = "Targets, as a range of the fitted targets (default ${DEFAULT-VALUE}).")
+        String targets;
+
+        @Option(names = "--retrains", defaultValue = "5", description = "Models per mask, different seeds (default ${DEFAULT-VALUE}).")
+        int retrains;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the retraining runs (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--threads", description = "Worker threads (default: available cores).")
+        Integer threads;
+
+        @Option(names = "--work", paramLabel = "DIR",
+                description = "Retraining store (resumable; default: OUT.work beside --out).")
+        Path work;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+        Path out;
+
+        @Option(names = "--force", description = "Replace an existing --out folder.")
+        boolean force;
+
+        int[] targetList() {
+            String[] p = targets.split(":", -1);
+            if (p.length != 2) {
+                throw new IllegalArgumentException("--targets: expected A:B, got '" + targets + "'");
+            }
+            int a = Integer.parseInt(p[0].strip());
+            int b = Integer.parseInt(p[1].strip());
+            if (a < 0 || b < a) {
+                throw new IllegalArgumentException("--targets: expected 0 <= A <= B, got '" + targets + "'");
+            }
+            return java.util.stream.IntStream.range(a, b).toArray();
+        }
+
+        Path workDir() {
+            return work != null ? work : out.resolveSibling(out.getFileName() + ".work");
+        }
+
+        int threadCount() {
+            return threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        }
+
+        void checkOut() throws java.io.IOException {
+            if (java.nio.file.Files.exists(out) && !force) {
+                throw new java.nio.file.FileAlreadyExistsException(out.toString(), null,
+                        "already exists (pass --force to replace it)");
+            }
+        }
+    }
+
+    static int[] parseKs(String s) {
+        return java.util.Arrays.stream(s.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** {@code eval counterfactual}: predicted vs actual output change after removing the top-k examples. */
+    @Command(name = "counterfactual", mixinStandardHelpOptions = true,
+            description = "Remove each target's top-k supporting training examples (largest positive weights) from a "
+                    + "base set, retrain --retrains models, and compare the actual mean output change with the "
+                    + "datamodel's prediction.")
+    static final class CounterfactualCommand implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        RetrainOptions o;
+
+        @Option(names = "--k", defaultValue = "10,20,50,100", description = "Removal sizes (default ${DEFAULT-VALUE}).")
+        String ks;
+
+        @Option(names = "--base", defaultValue = "full", description = "full or random (a fresh alpha-subset) (default ${DEFAULT-VALUE}).")
+        String base;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            o.checkOut();
+            io.datamodels.eval.Counterfactual cf = new io.datamodels.eval.Counterfactual(o.targetList(), parseKs(ks),
+                    base, o.retrains, o.seed);
+            PrintWriter w = spec.commandLine().getOut();
+            try (Store s = Store.open(o.store, false); Progress p = Progress.create(w, "retrain", "models")) {
+                var r = cf.run(o.model, s, o.workDir(), Kernels.gemm(), o.threadCount(), listener(p));
+                io.datamodels.eval.Counterfactual.write(r, o.out, o.force);
+                var m = r.summary();
+                w.printf("counterfactual over %d (target, k) points, base %s (%d examples), %d retrains each: Pearson "
+                        + "%.3f, Spearman %.3f%n", m.points(), m.base(), m.baseSize(), m.retrains(), m.pearson(),
+                        m.spearman());
+                for (int i = 0; i < m.ks().length; i++) {
+                    w.printf("  k=%d: Pearson %.3f, Spearman %.3f%n", m.ks()[i], m.pearsonPerK()[i], m.spearmanPerK()[i]);
+                }
+                w.printf("wrote %s%n", o.out);
+                w.flush();
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code eval support}: how few examples flip each prediction. */
+    @Command(name = "support", mixinStandardHelpOptions = true,
+            description = "Estimate per target the smallest k whose removal flips the prediction, and verify by "
+                    + "retraining (majority vote of --retrains models).")
+    static final class SupportCommand implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        RetrainOptions o;
+
+        @Option(names = "--max-k", defaultValue = "250", description = "Largest removal (default ${DEFAULT-VALUE}).")
+        int maxK;
+
+        @Option(names = "--grid", defaultValue = "10,25,50,100,250", description = "Report points (default ${DEFAULT-VALUE}).")
+        String grid;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            o.checkOut();
+            io.datamodels.eval.Support sp = new io.datamodels.eval.Support(o.targetList(), maxK, parseKs(grid),
+                    o.retrains, o.seed);
+            PrintWriter w = spec.commandLine().getOut();
+            try (Store s = Store.open(o.store, false); Progress p = Progress.create(w, "retrain", "models")) {
+                var r = sp.run(o.model, s, o.workDir(), Kernels.gemm(), o.threadCount(), listener(p));
+                io.datamodels.eval.Support.write(r, o.out, o.force);
+                var m = r.summary();
+                w.printf("support over %d correctly predicted targets (max k %d, %d retrains each); verified %.0f%% of "
+                        + "predicted flips%n", m.considered(), m.maxK(), m.retrains(), 100 * m.verifiedOfPredicted());
+                for (int i = 0; i < m.grid().length; i++) {
+                    w.printf("  k<=%d: predicted to flip %.1f%%, verified %.1f%%%n", m.grid()[i], 100 * m.predicted()[i],
+                            100 * m.verified()[i]);
+                }
+                w.printf("wrote %s%n", o.out);
+                w.flush();
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    static io.datamodels.train.Runner.Listener listener(Progress p) {
+        return new io.datamodels.train.Runner.Listener() {
+            @Override
+            public void started(long todo) {
+                p.start(todo);
+            }
+
+            @Override
+            public void stored(int count) {
+                p.step(count);
+            }
+        };
     }
 }

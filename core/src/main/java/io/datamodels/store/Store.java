@@ -76,6 +76,20 @@ public final class Store implements AutoCloseable {
                         + "] (train_size), got " + maskSpec);
             }
         }
+        Sampling sampling = meta == null ? null : meta.sampling();
+        return init(dir, spec, meta, force, sampling == null ? null : sampling::mask);
+    }
+
+    /**
+     * Creates a store whose {@code masks} rows are given by {@code masks} (model index to subset) instead of a
+     * sampler: for counterfactual experiments that train on chosen subsets.
+     */
+    public static Store init(Path dir, StoreSpec spec, StoreMeta meta, boolean force,
+                             java.util.function.LongFunction<io.datamodels.subset.BitMask> masks) throws IOException {
+        StoreSpec.KeySpec maskSpec = spec.schema().get(MASKS);
+        if (maskSpec != null && masks == null) {
+            throw new StoreException(META_FILE + ": sampling: required to fill masks, got none");
+        }
         AtomicFiles.createDirectory(dir, force, tmp -> {
             Files.writeString(tmp.resolve(SPEC_FILE), Json.write(spec));
             if (meta != null) {
@@ -88,7 +102,7 @@ public final class Store implements AutoCloseable {
                 try (NpyArray a = NpyArray.create(tmp.resolve(e.getKey() + ".npy"), k.type(), rowsShape(n, k.shape()),
                         !isMask)) {
                     if (isMask) {
-                        fillMasks(a, meta.sampling(), n);
+                        fillMasks(a, masks, (int) k.shape()[0], n);
                     }
                     a.force();
                 }
@@ -101,8 +115,8 @@ public final class Store implements AutoCloseable {
         return open(dir, true);
     }
 
-    private static void fillMasks(NpyArray a, Sampling s, long n) throws IOException {
-        int m = s.trainSize();
+    private static void fillMasks(NpyArray a, java.util.function.LongFunction<io.datamodels.subset.BitMask> s, int m,
+                                  long n) throws IOException {
         int rowsPerChunk = Math.max(1, (1 << 22) / Math.max(1, m));
         for (long i0 = 0; i0 < n; i0 += rowsPerChunk) {
             int rows = (int) Math.min(rowsPerChunk, n - i0);
@@ -110,7 +124,14 @@ public final class Store implements AutoCloseable {
             long first = i0;
             // Each mask depends on (seed, index) alone, so rows can be drawn in parallel.
             java.util.stream.IntStream.range(0, rows).parallel()
-                    .forEach(r -> System.arraycopy(s.mask(first + r).toBytes(), 0, buf, r * m, m));
+                    .forEach(r -> {
+                        byte[] row = s.apply(first + r).toBytes();
+                        if (row.length != m) {
+                            throw new IllegalArgumentException("masks: row " + (first + r) + ": expected length " + m
+                                    + ", got " + row.length);
+                        }
+                        System.arraycopy(row, 0, buf, r * m, m);
+                    });
             a.write(i0 * m, MemorySegment.ofArray(buf));
         }
     }

@@ -1,0 +1,90 @@
+package io.datamodels.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** eval lds / counterfactual / support through the command line on small real data (the embedded sample). */
+class EvalCommandTest {
+    @TempDir
+    static Path tmp;
+    static Path store;
+    static Path heldOut;
+    static Path fit;
+
+    static void ok(String... args) {
+        CliTest.Result r = CliTest.run(args);
+        assertEquals(ExitCodes.OK, r.code(), String.join(" ", args) + "\n" + r.err() + r.out());
+    }
+
+    @BeforeAll
+    static void trainAndFit() {
+        store = tmp.resolve("store");
+        heldOut = tmp.resolve("held-out");
+        fit = tmp.resolve("fit");
+        ok("init", "--store", store.toString(), "--data", "embedded", "--train", "150", "--targets", "12", "--models",
+                "200", "--seed", "1");
+        ok("train", "--store", store.toString(), "--learner", "softmax", "--set", "epochs=3");
+        ok("fit", "--store", store.toString(), "--out", fit.toString(), "--lambdas", "30");
+        ok("init", "--store", heldOut.toString(), "--data", "embedded", "--train", "150", "--targets", "12", "--models",
+                "40", "--seed", "2");
+        ok("train", "--store", heldOut.toString(), "--learner", "softmax", "--set", "epochs=3");
+    }
+
+    @Test
+    void ldsOnHeldOutModels() throws Exception {
+        Path out = tmp.resolve("lds");
+        CliTest.Result r = CliTest.run("eval", "lds", "--model", fit.toString(), "--store", heldOut.toString(), "--out",
+                out.toString());
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(r.out().contains("LDS over 12 targets and 40 held-out models"), r.out());
+        for (String f : new String[]{"lds.json", "lds_per_target.npy", "lds_per_target.csv", "lds_histogram.csv"}) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+    }
+
+    @Test
+    void ldsRefusesAStoreOfOtherData() {
+        Path other = tmp.resolve("other");
+        ok("init", "--store", other.toString(), "--data", "embedded", "--train", "140", "--targets", "12", "--models",
+                "5", "--seed", "2");
+        CliTest.Result r = CliTest.run("eval", "lds", "--model", fit.toString(), "--store", other.toString(), "--out",
+                tmp.resolve("x").toString());
+        assertEquals(ExitCodes.INPUT, r.code());
+        assertTrue(r.err().contains("train_fingerprint"), r.err());
+        Path otherTargets = tmp.resolve("other-targets");
+        ok("init", "--store", otherTargets.toString(), "--data", "embedded", "--train", "150", "--targets", "1:13",
+                "--models", "5", "--seed", "2");
+        CliTest.Result t = CliTest.run("eval", "lds", "--model", fit.toString(), "--store", otherTargets.toString(),
+                "--out", tmp.resolve("y").toString());
+        assertEquals(ExitCodes.INPUT, t.code());
+        assertTrue(t.err().contains("targets_fingerprint"), t.err());
+        assertFalse(Files.exists(tmp.resolve("x")) || Files.exists(tmp.resolve("y")));
+    }
+
+    @Test
+    void counterfactualAndSupportRetrain() throws Exception {
+        Path cf = tmp.resolve("cf");
+        CliTest.Result r = CliTest.run("eval", "counterfactual", "--model", fit.toString(), "--store", store.toString(),
+                "--targets", "0:4", "--k", "5,20", "--retrains", "2", "--out", cf.toString());
+        assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("counterfactual over 8 (target, k) points"), r.out());
+        assertEquals(9, Files.readAllLines(cf.resolve("counterfactual_points.csv")).size());
+        Path sup = tmp.resolve("support");
+        CliTest.Result s = CliTest.run("eval", "support", "--model", fit.toString(), "--store", store.toString(),
+                "--targets", "0:4", "--max-k", "60", "--grid", "10,60", "--retrains", "3", "--out", sup.toString());
+        assertEquals(ExitCodes.OK, s.code(), s.err() + s.out());
+        assertTrue(Files.exists(sup.resolve("support.json")));
+        CliTest.Result big = CliTest.run("eval", "counterfactual", "--model", fit.toString(), "--store",
+                store.toString(), "--targets", "0:2", "--k", "151", "--out", tmp.resolve("big").toString());
+        assertEquals(ExitCodes.INPUT, big.code());
+        assertTrue(big.err().contains("k: expected at most 150 (the base set's size), got 151"), big.err());
+    }
+}
