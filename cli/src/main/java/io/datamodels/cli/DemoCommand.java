@@ -1,23 +1,11 @@
 package io.datamodels.cli;
 
-import io.datamodels.Provenance;
 import io.datamodels.data.Dataset;
-import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.EmbeddedSample;
+import io.datamodels.pipeline.ExperimentConfig;
+import io.datamodels.pipeline.Pipeline;
 import io.datamodels.regress.Datamodels;
-import io.datamodels.regress.Fitter;
-import io.datamodels.regress.LassoConfig;
-import io.datamodels.data.Selection;
-import io.datamodels.kernel.Gemm;
-import io.datamodels.kernel.Kernels;
-import io.datamodels.learn.Outputs;
-import io.datamodels.store.DataBinding;
-import io.datamodels.store.Store;
-import io.datamodels.store.StoreInit;
-import io.datamodels.store.npy.NpyArray;
-import io.datamodels.train.Learners;
-import io.datamodels.train.Runner;
-import io.datamodels.train.TrainRecord;
+import io.datamodels.store.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,18 +16,22 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code datamodels demo}: the pipeline on the embedded Fashion-MNIST sample, with nothing else needed. Each stage
- * of the pipeline adds its step here as it lands.
+ * {@code datamodels demo}: {@code run} on the embedded Fashion-MNIST sample with a built-in config, then the
+ * training images that support a few targets the most.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run the pipeline on the embedded Fashion-MNIST sample (2,000 training images, 500 targets).")
+        description = "Run the whole pipeline on the embedded Fashion-MNIST sample (2,000 training images, 500 targets): "
+                + "train, fit, evaluate (LDS, counterfactuals, support), in about a minute on 2 cores.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "demo-run", paramLabel = "DIR",
             description = "Working folder; replaced on every run (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = {"-n", "--models"}, defaultValue = "1000", description = "Models (default ${DEFAULT-VALUE}).")
+    @Option(names = {"-n", "--models"}, defaultValue = "1000", description = "Models for fitting (default ${DEFAULT-VALUE}).")
     long models;
+
+    @Option(names = "--held-out", defaultValue = "200", description = "Held-out models for the LDS (default ${DEFAULT-VALUE}).")
+    long heldOut;
 
     @Option(names = "--learner", defaultValue = "softmax", description = "mlp or softmax (default ${DEFAULT-VALUE}).")
     String learner;
@@ -53,68 +45,25 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** The demo's experiment. */
+    ExperimentConfig config() {
+        return new ExperimentConfig("embedded", null, "all", "all", learner, null, "bernoulli", 0.5, seed, models,
+                heldOut, 100, 1e-2, 0.1,
+                new ExperimentConfig.CounterfactualConfig("0:20", List.of(10, 25, 50), "full", 3),
+                new ExperimentConfig.SupportConfig("0:20", 250, List.of(10, 25, 50, 100, 250), "random", 3), threads);
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        Path storeDir = out.resolve("store");
-        DataBinding binding = new DataBinding(DatasetSpec.embedded("train"), Selection.parse("all"),
-                DatasetSpec.embedded("test"), Selection.parse("all"));
-        w.printf("[1/3] init: store %s for the embedded sample, %d models, alpha 0.5, seed %d%n", storeDir, models, seed);
-        w.flush();
-        Gemm gemm = Kernels.gemm();
-        try (Store s = StoreInit.create(storeDir, binding, "bernoulli", 0.5, seed, models, Outputs.keys(Outputs.DEFAULT),
-                true, "datamodels demo")) {
-            var meta = s.meta().orElseThrow();
-            w.printf("      %d masks of %d training examples, outputs for %d targets%n", s.numModels(),
-                    meta.sampling().trainSize(), meta.dataset().targetCount());
-            w.printf("[2/3] train: one %s per mask (%s kernel)%n", learner, gemm.name());
-            w.flush();
-            Learners.Bound bound = Learners.create(s, learner, null, gemm);
-            new TrainRecord(learner, bound.config(), gemm.name(), Provenance.now(gemm.name(), "datamodels demo"))
-                    .recordOrCheck(s);
-            int th = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-            long t0 = System.nanoTime();
-            Runner.Report r;
-            try (Progress p = Progress.create(w, "train", "models")) {
-                r = Runner.run(s, bound.learner(), new Runner.Options(0, models, th, 1, seed), new Runner.Listener() {
-                    @Override
-                    public void started(long todo) {
-                        p.start(todo);
-                    }
-
-                    @Override
-                    public void stored(int count) {
-                        p.step(count);
-                    }
-                });
-            }
-            double secs = (System.nanoTime() - t0) / 1e9;
-            w.printf("      %d models in %.1f s (%.0f models/hour); mean training accuracy %.3f, mean target margin "
-                            + "%.2f%n", r.stored(), secs, r.stored() / Math.max(secs, 1e-9) * 3600,
-                    mean(s.array(Outputs.TRAIN_ACCURACY)), mean(s.array(Outputs.MARGINS)));
-            if (!r.failures().isEmpty()) {
-                w.printf("      %d models failed, first: %s%n", r.failures().size(), r.failures().getFirst());
-                w.flush();
-                return ExitCodes.PARTIAL_FAILURE;
-            }
-        }
-        Path fitDir = out.resolve("datamodels");
-        w.printf("[3/3] fit: a LASSO path per target (margins ~ masks), lambda chosen on 10%% held-out models%n");
-        w.flush();
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        LassoConfig cfg = LassoConfig.defaults().withThreads(t);
-        try (Store s = Store.open(storeDir, false)) {
-            Fitter.Summary sum = Fitter.fit(s, Store.MASKS, Outputs.MARGINS, null, null, cfg, gemm, fitDir, true,
-                    "datamodels demo", new Fitter.Listener() {
-                    });
-            w.printf("      %d targets in %.1f s; max KKT violation %.1e of lambda%n", sum.targetTo() - sum.targetFrom(),
-                    sum.seconds(), sum.maxKkt());
-        }
-        Datamodels dm = Datamodels.load(fitDir);
+        AtomicFiles.deleteRecursively(out);
+        Pipeline.Headline h = RunCommand.run(config(), out, w, "datamodels demo");
+        RunCommand.print(w, h, out);
+        Datamodels dm = Datamodels.load(out.resolve("datamodels"));
         Dataset train = EmbeddedSample.loadTrain();
         Dataset test = EmbeddedSample.loadTest();
         w.println();
-        w.println("Which training images push each target's margin up the most (weight, training index, class):");
+        w.println("Training images that push a target's margin up the most (weight, training index, class):");
         for (int q = 0; q < 3; q++) {
             Integer[] order = new Integer[dm.trainSize()];
             for (int j = 0; j < order.length; j++) {
@@ -127,24 +76,10 @@ final class DemoCommand implements Callable<Integer> {
                 int j = order[r];
                 sb.append(String.format("  %+.3f #%d %s", dm.weight(j, q), j, train.classNames().get(train.label(j))));
             }
-            int nnz = 0;
-            for (int j = 0; j < dm.trainSize(); j++) {
-                nnz += dm.weight(j, q) != 0 ? 1 : 0;
-            }
-            w.printf("  target %d (%s), %d non-zero weights:%s%n", q, test.classNames().get(test.label(q)), nnz, sb);
+            w.printf("  target %d (%s):%s%n", q, test.classNames().get(test.label(q)), sb);
         }
-        w.println();
-        w.printf("Store: %s (./datamodels info --store %s); datamodels: %s (weights.npy is m x T)%n", storeDir,
-                storeDir, fitDir);
+        w.printf("%nEverything is in %s: run.json, store/, held-out/, datamodels/ (weights.npy is m x T), eval/%n", out);
         w.flush();
         return ExitCodes.OK;
-    }
-
-    private static double mean(NpyArray a) {
-        double s = 0;
-        for (long i = 0; i < a.size(); i++) {
-            s += a.getDouble(i);
-        }
-        return a.size() == 0 ? 0 : s / a.size();
     }
 }

@@ -186,21 +186,26 @@ final class EvalCommand {
         @Option(names = "--grid", defaultValue = "10,25,50,100,250", description = "Report points (default ${DEFAULT-VALUE}).")
         String grid;
 
+        @Option(names = "--base", defaultValue = "random",
+                description = "random (a fresh alpha-subset, as the datamodels were fitted) or full (default ${DEFAULT-VALUE}).")
+        String base;
+
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             o.checkOut();
-            io.datamodels.eval.Support sp = new io.datamodels.eval.Support(o.targetList(), maxK, parseKs(grid),
+            io.datamodels.eval.Support sp = new io.datamodels.eval.Support(o.targetList(), maxK, parseKs(grid), base,
                     o.retrains, o.seed);
             PrintWriter w = spec.commandLine().getOut();
             try (Store s = Store.open(o.store, false); Progress p = Progress.create(w, "retrain", "models")) {
                 var r = sp.run(o.model, s, o.workDir(), Kernels.gemm(), o.threadCount(), listener(p));
                 io.datamodels.eval.Support.write(r, o.out, o.force);
                 var m = r.summary();
-                w.printf("support over %d correctly predicted targets (max k %d, %d retrains each); verified %.0f%% of "
-                        + "predicted flips%n", m.considered(), m.maxK(), m.retrains(), 100 * m.verifiedOfPredicted());
+                w.printf("support over %d targets predicted correctly on the %s base set (max k %d, %d retrains each); "
+                        + "verified %.0f%% of predicted flips%n", m.considered(), m.base(), m.maxK(), m.retrains(),
+                        100 * m.verifiedOfPredicted());
                 for (int i = 0; i < m.grid().length; i++) {
                     w.printf("  k<=%d: predicted to flip %.1f%%, verified %.1f%%%n", m.grid()[i], 100 * m.predicted()[i],
                             100 * m.verified()[i]);

@@ -76,17 +76,7 @@ public record Counterfactual(int[] targets, int[] ks, String base, int retrains,
         Lds.checkSameData(fit, store);
         Datamodels dm = Datamodels.load(fitDir);
         int m = dm.trainSize();
-        BitMask baseMask;
-        if (base.equals("full")) {
-            baseMask = new BitMask(m);
-            for (int j = 0; j < m; j++) {
-                baseMask.set(j);
-            }
-        } else {
-            Sampling s = store.meta().map(x -> x.sampling()).orElseThrow(() -> new FitException(
-                    "store.json: sampling: required for a random base set, got none"));
-            baseMask = new Sampling(s.sampler(), s.alpha(), seed, m).mask(0);
-        }
+        BitMask baseMask = baseMask(base, store, seed, m);
         int baseSize = baseMask.cardinality();
         for (int k : ks) {
             if (k > baseSize) {
@@ -162,6 +152,20 @@ public record Counterfactual(int[] targets, int[] ks, String base, int retrains,
         double[] a = points.stream().mapToDouble(Point::actual).toArray();
         return new Result(points, new Summary(points.size(), Correlation.pearson(p, a), Correlation.spearman(p, a),
                 ks.clone(), pk, sk, base, retrains, baseSize));
+    }
+
+    /** The base set: every training example ("full") or a fresh subset from the store's sampler ("random"). */
+    static BitMask baseMask(String base, Store store, long seed, int m) throws FitException {
+        if (base.equals("full")) {
+            BitMask all = new BitMask(m);
+            for (int j = 0; j < m; j++) {
+                all.set(j);
+            }
+            return all;
+        }
+        Sampling s = store.meta().map(x -> x.sampling()).orElseThrow(() -> new FitException(
+                "store.json: sampling: required for a random base set, got none"));
+        return new Sampling(s.sampler(), s.alpha(), seed, m).mask(0);
     }
 
     /** Writes {@code counterfactual.json} and {@code counterfactual_points.csv} (the scatter) into {@code out}. */

@@ -19,20 +19,25 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Data support, or brittleness (Ilyas et al. 2022, section 4.1): for each target, rank the training examples by
- * datamodel weight and find the smallest k such that removing the top k from the full training set is predicted
- * to flip the prediction (margin below 0); then verify each estimate by retraining R models without those examples
- * and taking the majority vote of their margins.
+ * Data support, or brittleness (Ilyas et al. 2022, section 4.1): for each target, rank the members of a base set
+ * (the full training set, or a fresh alpha-subset, where the datamodels' linear predictions are made in the
+ * setting they were fitted in) by datamodel weight and find the smallest k such that removing the top k is
+ * predicted to flip the prediction (margin below 0); then verify each estimate by retraining R models on the base
+ * set without those examples and taking the majority vote of their margins.
  *
  * @param targets  targets (indices into the fitted range); those the full-data datamodel already predicts wrong are
  *                 skipped
  * @param maxK     largest removal considered
  * @param grid     k values at which the fraction of flipped targets is reported
+ * @param base     "full" or "random"
  * @param retrains models per verification
  * @param seed     seed of the retraining runs
  */
-public record Support(int[] targets, int maxK, int[] grid, int retrains, long seed) {
+public record Support(int[] targets, int maxK, int[] grid, String base, int retrains, long seed) {
     public Support {
+        if (!base.equals("full") && !base.equals("random")) {
+            throw new IllegalArgumentException("base must be one of [full, random], got '" + base + "'");
+        }
         if (maxK < 1) {
             throw new IllegalArgumentException("max_k must be >= 1, got " + maxK);
         }
@@ -52,6 +57,7 @@ public record Support(int[] targets, int maxK, int[] grid, int retrains, long se
                           @JsonProperty("verified_flip_fraction") double[] verified,
                           @JsonProperty("verified_of_predicted") double verifiedOfPredicted,
                           @JsonProperty("max_k") int maxK,
+                          @JsonProperty("base") String base,
                           @JsonProperty("retrains") int retrains) {
     }
 
@@ -69,6 +75,11 @@ public record Support(int[] targets, int maxK, int[] grid, int retrains, long se
         if (maxK > m) {
             throw new FitException("max_k: expected at most " + m + " (the training set's size), got " + maxK);
         }
+        BitMask baseMask = Counterfactual.baseMask(base, store, seed, m);
+        int[] members = baseMask.indices();
+        if (maxK > members.length) {
+            throw new FitException("max_k: expected at most " + members.length + " (the base set's size), got " + maxK);
+        }
         List<int[]> removals = new ArrayList<>();
         List<Row> rows = new ArrayList<>();
         for (int q : targets) {
@@ -77,16 +88,13 @@ public record Support(int[] targets, int maxK, int[] grid, int retrains, long se
                         + q);
             }
             double margin = dm.bias(q);
-            for (int j = 0; j < m; j++) {
+            for (int j : members) {
                 margin += dm.weight(j, q);
             }
             if (margin <= 0) {
                 continue;
             }
-            Integer[] order = new Integer[m];
-            for (int j = 0; j < m; j++) {
-                order[j] = j;
-            }
+            Integer[] order = java.util.Arrays.stream(members).boxed().toArray(Integer[]::new);
             int qq = q;
             Arrays.sort(order, (a, b) -> Float.compare(dm.weight(b, qq), dm.weight(a, qq)));
             double pred = margin;
@@ -115,7 +123,7 @@ public record Support(int[] targets, int maxK, int[] grid, int retrains, long se
                 continue;
             }
             BitMask b = new BitMask(m);
-            for (int j = 0; j < m; j++) {
+            for (int j : members) {
                 b.set(j);
             }
             for (int j : rem) {
@@ -157,7 +165,7 @@ public record Support(int[] targets, int maxK, int[] grid, int retrains, long se
         long predicted = rows.stream().filter(r -> r.k() > 0).count();
         long verified = rows.stream().filter(Row::verified).count();
         return new Result(rows, new Summary(n, grid.clone(), pred, ver,
-                predicted == 0 ? Double.NaN : verified / (double) predicted, maxK, retrains));
+                predicted == 0 ? Double.NaN : verified / (double) predicted, maxK, base, retrains));
     }
 
     /** Writes {@code support.json} and {@code support_targets.csv} into {@code out}. */

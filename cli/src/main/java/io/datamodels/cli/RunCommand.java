@@ -1,0 +1,96 @@
+package io.datamodels.cli;
+
+import io.datamodels.Json;
+import io.datamodels.kernel.Gemm;
+import io.datamodels.kernel.Kernels;
+import io.datamodels.pipeline.ExperimentConfig;
+import io.datamodels.pipeline.Pipeline;
+import io.datamodels.train.Runner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code datamodels run}: a whole experiment from one config, resumable stage by stage. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run an experiment config (JSON) through init, train, fit and eval in one folder; rerun to "
+                + "resume after an interruption.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "Experiment config (JSON).")
+    Path config;
+
+    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Experiment folder.")
+    Path dir;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        ExperimentConfig cfg = Json.read(config, ExperimentConfig.class);
+        String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        Pipeline.Headline h = run(cfg, dir, spec.commandLine().getOut(), cmd);
+        print(spec.commandLine().getOut(), h, dir);
+        return ExitCodes.OK;
+    }
+
+    /** Runs {@code cfg} in {@code dir}, reporting stages and progress on {@code w}. */
+    static Pipeline.Headline run(ExperimentConfig cfg, Path dir, PrintWriter w, String cmd) throws Exception {
+        Gemm gemm = Kernels.gemm();
+        return Pipeline.run(cfg, dir, gemm, new Pipeline.Reporter() {
+            @Override
+            public void line(String text) {
+                w.println(text);
+                w.flush();
+            }
+
+            @Override
+            public Runner.Listener training(String what) {
+                return new Runner.Listener() {
+                    private Progress p;
+
+                    @Override
+                    public void started(long todo) {
+                        p = Progress.create(w, what, "models");
+                        p.start(todo);
+                    }
+
+                    @Override
+                    public void stored(int count) {
+                        p.step(count);
+                    }
+                };
+            }
+        }, cmd);
+    }
+
+    /** The headline figures. */
+    static void print(PrintWriter w, Pipeline.Headline h, Path dir) {
+        w.println();
+        w.printf("Results in %s%n", dir);
+        w.printf("  models: mean training accuracy %.3f; mean accuracy on the targets %.3f%n", h.meanTrainAccuracy(),
+                h.meanTargetAccuracy());
+        if (h.lds() != null) {
+            w.printf("  LDS (held-out models): mean Spearman %.3f (95%% CI %.3f..%.3f), mean Pearson %.3f%n",
+                    h.lds().meanSpearman(), h.lds().spearmanCi()[0], h.lds().spearmanCi()[1], h.lds().meanPearson());
+        }
+        if (h.counterfactual() != null) {
+            var c = h.counterfactual();
+            w.printf("  counterfactual (remove top-k, retrain %d x): Pearson %.3f, Spearman %.3f over %d points%n",
+                    c.retrains(), c.pearson(), c.spearman(), c.points());
+        }
+        if (h.support() != null) {
+            var s = h.support();
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < s.grid().length; i++) {
+                sb.append(String.format(" k<=%d: %.0f%% (%.0f%% verified)", s.grid()[i], 100 * s.predicted()[i],
+                        100 * s.verified()[i]));
+            }
+            w.printf("  support: targets flipped by removing%s%n", sb);
+        }
+        w.flush();
+    }
+}

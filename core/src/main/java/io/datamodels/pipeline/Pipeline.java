@@ -1,0 +1,211 @@
+package io.datamodels.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.datamodels.ConfigException;
+import io.datamodels.Json;
+import io.datamodels.Provenance;
+import io.datamodels.data.DatasetSpec;
+import io.datamodels.data.Selection;
+import io.datamodels.eval.Counterfactual;
+import io.datamodels.eval.Lds;
+import io.datamodels.eval.Support;
+import io.datamodels.kernel.Gemm;
+import io.datamodels.learn.Outputs;
+import io.datamodels.regress.Fitter;
+import io.datamodels.regress.LassoConfig;
+import io.datamodels.store.AtomicFiles;
+import io.datamodels.store.DataBinding;
+import io.datamodels.store.Store;
+import io.datamodels.store.StoreInit;
+import io.datamodels.store.npy.NpyArray;
+import io.datamodels.train.Learners;
+import io.datamodels.train.Runner;
+import io.datamodels.train.TrainRecord;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.IntStream;
+
+/**
+ * The whole experiment in one folder: init -> train -> fit -> eval, each stage skipped when its output is already
+ * complete (stores resume row by row, other stages write their folders atomically), so an interrupted run continues
+ * where it stopped. Layout: {@code run.json} (config and provenance), {@code store/}, {@code held-out/},
+ * {@code datamodels/}, {@code eval/lds}, {@code eval/counterfactual}, {@code eval/support}.
+ */
+public final class Pipeline {
+    public static final String RUN_JSON = "run.json";
+
+    private Pipeline() {
+    }
+
+    /** Progress of the stages. */
+    public interface Reporter {
+        /** A stage starts or says something. */
+        void line(String text);
+
+        /** Listener for a training stage. */
+        Runner.Listener training(String what);
+    }
+
+    /** The figures a run ends with. */
+    public record Headline(double meanTargetAccuracy, double meanTrainAccuracy, Lds.Summary lds,
+                           Counterfactual.Summary counterfactual, Support.Summary support) {
+    }
+
+    record RunRecord(@com.fasterxml.jackson.annotation.JsonProperty("config") JsonNode config,
+                     @com.fasterxml.jackson.annotation.JsonProperty("provenance") Provenance provenance) {
+    }
+
+    /** Runs (or resumes) {@code cfg} in {@code dir}. */
+    public static Headline run(ExperimentConfig cfg, Path dir, Gemm gemm, Reporter rep, String command)
+            throws IOException {
+        Files.createDirectories(dir);
+        JsonNode cfgJson = Json.MAPPER.valueToTree(cfg);
+        Path runJson = dir.resolve(RUN_JSON);
+        if (Files.exists(runJson)) {
+            RunRecord old = Json.read(runJson, RunRecord.class);
+            if (!old.config().equals(cfgJson)) {
+                throw new ConfigException(RUN_JSON + ": config: expected " + old.config() + " (this folder's run), got "
+                        + cfgJson + "; use another folder for another experiment");
+            }
+        } else {
+            AtomicFiles.writeString(runJson, Json.write(new RunRecord(cfgJson, Provenance.now(gemm.name(), command))));
+        }
+        int threads = cfg.threads() == null ? Runtime.getRuntime().availableProcessors() : cfg.threads();
+        DatasetSpec src = DatasetSpec.parse(cfg.data());
+        DatasetSpec tsrc = cfg.targetData() == null ? DataBinding.defaultTargetSource(src)
+                : DatasetSpec.parse(cfg.targetData());
+        DataBinding binding = new DataBinding(src, Selection.parse(cfg.train()), tsrc, Selection.parse(cfg.targets()));
+        // Validate the learner config before any work.
+        Learners.resolveConfig(cfg.learner(), cfg.learnerConfig());
+
+        Path store = dir.resolve("store");
+        Path heldOut = dir.resolve("held-out");
+        Path fit = dir.resolve("datamodels");
+        ensureStore(store, binding, cfg, cfg.seed(), cfg.models(), rep, "store");
+        if (cfg.heldOutModels() > 0) {
+            ensureStore(heldOut, binding, cfg, cfg.seed() + 1, cfg.heldOutModels(), rep, "held-out store");
+        }
+        train(store, cfg, gemm, threads, rep, "train");
+        if (cfg.heldOutModels() > 0) {
+            train(heldOut, cfg, gemm, threads, rep, "train held-out models");
+        }
+        LassoConfig lasso = LassoConfig.defaults().with(cfg.lambdas() == 0 ? 100 : cfg.lambdas(),
+                cfg.lambdaRatio() == 0 ? 1e-2 : cfg.lambdaRatio(), cfg.valFraction() == 0 ? 0.1 : cfg.valFraction(),
+                cfg.seed()).withThreads(threads);
+        double targetAcc;
+        double trainAcc;
+        try (Store s = Store.open(store, false)) {
+            if (!Files.exists(fit.resolve(Fitter.FIT_JSON))) {
+                rep.line("fit: a LASSO path per target, lambda chosen on held-out models");
+                Fitter.Summary sum = Fitter.fit(s, Store.MASKS, Outputs.MARGINS, null, null, lasso, gemm, fit, true,
+                        command, new Fitter.Listener() {
+                        });
+                rep.line(String.format("fit: %d targets in %.1f s", sum.targetTo() - sum.targetFrom(), sum.seconds()));
+            } else {
+                rep.line("fit: done before, skipped");
+            }
+            targetAcc = fractionPositive(s.array(Outputs.MARGINS));
+            trainAcc = mean(s.array(Outputs.TRAIN_ACCURACY));
+        }
+        Lds.Summary lds = null;
+        if (cfg.heldOutModels() > 0) {
+            Path out = dir.resolve("eval/lds");
+            if (!Files.exists(out.resolve("lds.json"))) {
+                rep.line("eval lds: predicted vs actual margins of the held-out models");
+                try (Store h = Store.open(heldOut, false)) {
+                    Lds.Result r = Lds.run(fit, h, gemm, cfg.seed());
+                    Lds.write(r, 0, out, true);
+                }
+            }
+            lds = Json.read(out.resolve("lds.json"), Lds.Summary.class);
+        }
+        Counterfactual.Summary cf = null;
+        if (cfg.counterfactual() != null) {
+            var c = cfg.counterfactual();
+            Path out = dir.resolve("eval/counterfactual");
+            if (!Files.exists(out.resolve("counterfactual.json"))) {
+                rep.line("eval counterfactual: remove top-k supporters, retrain, compare");
+                Counterfactual exp = new Counterfactual(range(c.targets()), c.k().stream().mapToInt(i -> i).toArray(),
+                        c.base(), c.retrains(), cfg.seed() + 2);
+                try (Store s = Store.open(store, false)) {
+                    Counterfactual.write(exp.run(fit, s, dir.resolve("eval/counterfactual.work"), gemm, threads,
+                            rep.training("retrain (counterfactual)")), out, true);
+                }
+            }
+            cf = Json.read(out.resolve("counterfactual.json"), Counterfactual.Summary.class);
+        }
+        Support.Summary sup = null;
+        if (cfg.support() != null) {
+            var c = cfg.support();
+            Path out = dir.resolve("eval/support");
+            if (!Files.exists(out.resolve("support.json"))) {
+                rep.line("eval support: smallest removal that flips each prediction, verified by retraining");
+                Support exp = new Support(range(c.targets()), c.maxK(), c.grid().stream().mapToInt(i -> i).toArray(),
+                        c.base(), c.retrains(), cfg.seed() + 3);
+                try (Store s = Store.open(store, false)) {
+                    Support.write(exp.run(fit, s, dir.resolve("eval/support.work"), gemm, threads,
+                            rep.training("retrain (support)")), out, true);
+                }
+            }
+            sup = Json.read(out.resolve("support.json"), Support.Summary.class);
+        }
+        return new Headline(targetAcc, trainAcc, lds, cf, sup);
+    }
+
+    private static void ensureStore(Path store, DataBinding binding, ExperimentConfig cfg, long seed, long n,
+                                    Reporter rep, String what) throws IOException {
+        if (Files.exists(store.resolve(Store.SPEC_FILE))) {
+            return;
+        }
+        rep.line("init: " + what + ", " + n + " models, alpha " + cfg.alpha() + ", seed " + seed);
+        StoreInit.create(store, binding, cfg.sampler(), cfg.alpha(), seed, n, Outputs.keys(Outputs.DEFAULT), false,
+                "datamodels run").close();
+    }
+
+    private static void train(Path dir, ExperimentConfig cfg, Gemm gemm, int threads, Reporter rep, String what)
+            throws IOException {
+        try (Store s = Store.open(dir, true)) {
+            if (s.completedCount() == s.numModels()) {
+                return;
+            }
+            Learners.Bound b = Learners.create(s, cfg.learner(), cfg.learnerConfig(), gemm);
+            new TrainRecord(cfg.learner(), b.config(), gemm.name(), Provenance.now(gemm.name(), "datamodels run"))
+                    .recordOrCheck(s);
+            rep.line(what + ": " + b.learner().name() + " (" + gemm.name() + " kernel), "
+                    + (s.numModels() - s.completedCount()) + " models to go");
+            long seed = s.meta().map(m -> m.sampling() == null ? 0L : m.sampling().seed()).orElse(0L);
+            Runner.Report r = Runner.run(s, b.learner(), new Runner.Options(0, s.numModels(), threads, 2, seed),
+                    rep.training(what));
+            if (!r.failures().isEmpty()) {
+                throw new io.datamodels.store.StoreException(what + ": " + r.failures().size() + " models failed, first: "
+                        + "model " + r.failures().getFirst().index() + ": " + r.failures().getFirst().reason());
+            }
+        }
+    }
+
+    static int[] range(String s) {
+        String[] p = s.split(":", -1);
+        if (p.length != 2) {
+            throw new IllegalArgumentException("targets: expected A:B, got '" + s + "'");
+        }
+        return IntStream.range(Integer.parseInt(p[0].strip()), Integer.parseInt(p[1].strip())).toArray();
+    }
+
+    private static double fractionPositive(NpyArray a) {
+        long pos = 0;
+        for (long i = 0; i < a.size(); i++) {
+            pos += a.getDouble(i) > 0 ? 1 : 0;
+        }
+        return a.size() == 0 ? Double.NaN : (double) pos / a.size();
+    }
+
+    private static double mean(NpyArray a) {
+        double s = 0;
+        for (long i = 0; i < a.size(); i++) {
+            s += a.getDouble(i);
+        }
+        return a.size() == 0 ? Double.NaN : s / a.size();
+    }
+}
