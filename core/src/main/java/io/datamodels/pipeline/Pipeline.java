@@ -60,8 +60,16 @@ public final class Pipeline {
     /** Runs (or resumes) {@code cfg} in {@code dir}. */
     public static Headline run(ExperimentConfig cfg, Path dir, Gemm gemm, Reporter rep, String command)
             throws IOException {
+        int threads = cfg.threads() == null ? Runtime.getRuntime().availableProcessors() : cfg.threads();
+        DatasetSpec src = DatasetSpec.parse(cfg.data());
+        DatasetSpec tsrc = cfg.targetData() == null ? DataBinding.defaultTargetSource(src)
+                : DatasetSpec.parse(cfg.targetData());
+        DataBinding binding = new DataBinding(src, Selection.parse(cfg.train()), tsrc, Selection.parse(cfg.targets()));
+        // Validate the learner config before any work, then claim the folder for this experiment.
+        Learners.resolveConfig(cfg.learner(), cfg.learnerConfig());
         Files.createDirectories(dir);
-        JsonNode cfgJson = Json.MAPPER.valueToTree(cfg);
+        // Through text, so that numbers compare with the node types a file read gives.
+        JsonNode cfgJson = Json.MAPPER.readTree(Json.write(cfg));
         Path runJson = dir.resolve(RUN_JSON);
         if (Files.exists(runJson)) {
             RunRecord old = Json.read(runJson, RunRecord.class);
@@ -72,13 +80,6 @@ public final class Pipeline {
         } else {
             AtomicFiles.writeString(runJson, Json.write(new RunRecord(cfgJson, Provenance.now(gemm.name(), command))));
         }
-        int threads = cfg.threads() == null ? Runtime.getRuntime().availableProcessors() : cfg.threads();
-        DatasetSpec src = DatasetSpec.parse(cfg.data());
-        DatasetSpec tsrc = cfg.targetData() == null ? DataBinding.defaultTargetSource(src)
-                : DatasetSpec.parse(cfg.targetData());
-        DataBinding binding = new DataBinding(src, Selection.parse(cfg.train()), tsrc, Selection.parse(cfg.targets()));
-        // Validate the learner config before any work.
-        Learners.resolveConfig(cfg.learner(), cfg.learnerConfig());
 
         Path store = dir.resolve("store");
         Path heldOut = dir.resolve("held-out");

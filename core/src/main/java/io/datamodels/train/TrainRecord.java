@@ -55,7 +55,7 @@ public record TrainRecord(@JsonProperty("learner") String learner,
             throw new StoreException(FILE + ": learner: expected '" + old.learner + "' (the store's rows so far), got '"
                     + learner + "'; use a new store for another learner");
         }
-        if (!old.config.equals(config)) {
+        if (!old.config.equals(Json.MAPPER.readTree(config.toString()))) {
             throw new StoreException(FILE + ": config: expected " + old.config + " (the store's rows so far), got "
                     + config + "; use a new store for another config");
         }
