@@ -127,12 +127,16 @@ class CliTest {
     @Test
     void demoRunsOnTheEmbeddedSample() {
         Path out = tmp.resolve("demo");
-        Result r = run("demo", "--out", out.toString(), "--models", "20");
+        Result r = run("demo", "--out", out.toString(), "--models", "30", "--held-out", "10");
         assertEquals(ExitCodes.OK, r.code, r.err);
-        assertTrue(Files.exists(out.resolve("store/spec.json")));
-        assertTrue(r.out.contains("2000 training examples"), r.out);
+        for (String f : new String[]{"run.json", "store/spec.json", "held-out/spec.json", "datamodels/weights.npy",
+                "eval/lds/lds.json", "eval/counterfactual/counterfactual.json", "eval/support/support.json"}) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        assertTrue(r.out.contains("LDS (held-out models): mean Spearman"), r.out);
+        assertTrue(r.out.contains("Training images that push a target's margin up the most"), r.out);
         // Rerunning replaces the demo's own folder.
-        assertEquals(ExitCodes.OK, run("demo", "--out", out.toString(), "--models", "10").code);
+        assertEquals(ExitCodes.OK, run("demo", "--out", out.toString(), "--models", "20", "--held-out", "5").code);
     }
 
     @Test
