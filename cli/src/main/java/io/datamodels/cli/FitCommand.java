@@ -57,6 +57,9 @@ final class FitCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Worker threads (default: available cores).")
     Integer threads;
 
+    @Option(names = "--models", paramLabel = "N", description = "Use only models 0..N-1 (default: all).")
+    Long models;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
@@ -85,7 +88,8 @@ final class FitCommand implements Callable<Integer> {
         Gemm gemm = Kernels.gemm();
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (Store s = Store.open(store.store, false); Progress p = Progress.create(w, "fit", "targets")) {
-            Fitter.Summary sum = Fitter.fit(s, x, y, from, to, cfg, gemm, out, force, cmd, new Fitter.Listener() {
+            Fitter.Summary sum = Fitter.fit(s, x, y, from, to, models == null ? Long.MAX_VALUE : models, cfg, gemm, out,
+                    force, cmd, new Fitter.Listener() {
                 @Override
                 public void started(int n) {
                     p.start(n);

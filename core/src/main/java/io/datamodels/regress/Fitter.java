@@ -86,6 +86,16 @@ public final class Fitter {
      */
     public static Summary fit(Store store, String xKey, String yKey, Integer from, Integer to, LassoConfig cfg,
                               Gemm gemm, Path out, boolean force, String command, Listener listener) throws IOException {
+        return fit(store, xKey, yKey, from, to, Long.MAX_VALUE, cfg, gemm, out, force, command, listener);
+    }
+
+    /**
+     * As {@link #fit(Store, String, String, Integer, Integer, LassoConfig, Gemm, Path, boolean, String, Listener)},
+     * using only the completed models with index below {@code modelLimit} (to measure how results grow with N).
+     */
+    public static Summary fit(Store store, String xKey, String yKey, Integer from, Integer to, long modelLimit,
+                              LassoConfig cfg, Gemm gemm, Path out, boolean force, String command, Listener listener)
+            throws IOException {
         long t0 = System.nanoTime();
         NpyArray x = store.array(xKey);
         NpyArray y = store.array(yKey);
@@ -110,8 +120,9 @@ public final class Fitter {
             throw new java.nio.file.FileAlreadyExistsException(out.toString(), null,
                     "already exists (pass --force to replace it)");
         }
-        int[] completed = Arrays.stream(store.completedIndices()).mapToInt(Math::toIntExact).toArray();
-        long leftOut = store.numModels() - completed.length;
+        int[] completed = Arrays.stream(store.completedIndices()).filter(i -> i < modelLimit)
+                .mapToInt(Math::toIntExact).toArray();
+        long leftOut = Math.min(store.numModels(), modelLimit) - completed.length;
         StoreRows rows = new StoreRows(x, y, a, b);
         String nonBinary = rows.firstNonBinary(completed);
         if (nonBinary != null) {
