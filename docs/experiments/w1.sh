@@ -4,8 +4,10 @@
 # e.g. bash docs/experiments/w1.sh softmax softmax 20000
 #      bash docs/experiments/w1.sh softmax-shared-noise softmax 20000 --set data_order=shared --set init=shared
 # Everything lands in runs/w1-TAG/; every step resumes if interrupted. Summary lines go to runs/w1-TAG/summary.txt.
+# Datamodels are fitted for the first TARGETS (default 200) of the 1,000 targets, to keep the N scan affordable.
 set -euo pipefail
 tag=$1; learner=$2; n=$3; shift 3
+targets=${TARGETS:-200}
 d=runs/w1-$tag
 data=idx:../shared/data/fashion-mnist
 mkdir -p "$d"
@@ -20,7 +22,7 @@ acc() { python3 -c "import numpy as np; m=np.load('$1/margins.npy', mmap_mode='r
 log "mean target (test) accuracy of the held-out models: $(acc "$d/held-out")"
 for k in 1000 2000 5000 10000 20000 50000; do
   [ "$k" -le "$n" ] || continue
-  [ -f "$d/fit-$k/fit.json" ] || ./datamodels fit --store "$d/store" --models "$k" --out "$d/fit-$k" --force | tail -n 1
+  [ -f "$d/fit-$k/fit.json" ] || ./datamodels fit --store "$d/store" --models "$k" --targets 0:$targets --out "$d/fit-$k" --force | tail -n 1
   [ -f "$d/lds-$k/lds.json" ] || ./datamodels eval lds --model "$d/fit-$k" --store "$d/held-out" --out "$d/lds-$k" --force | head -n 1 \
     | sed "s/^/N=$k: /" | tee -a "$d/summary.txt"
 done
