@@ -65,12 +65,7 @@ final class DemoCommand implements Callable<Integer> {
         w.println();
         w.println("Training images that push a target's margin up the most (weight, training index, class):");
         for (int q = 0; q < 3; q++) {
-            Integer[] order = new Integer[dm.trainSize()];
-            for (int j = 0; j < order.length; j++) {
-                order[j] = j;
-            }
-            int qq = q;
-            java.util.Arrays.sort(order, (a, b) -> Float.compare(dm.weight(b, qq), dm.weight(a, qq)));
+            int[] order = dm.bySupport(q, java.util.stream.IntStream.range(0, dm.trainSize()).toArray());
             StringBuilder sb = new StringBuilder();
             for (int r = 0; r < 3; r++) {
                 int j = order[r];

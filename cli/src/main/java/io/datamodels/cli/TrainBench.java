@@ -1,6 +1,5 @@
 package io.datamodels.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.datamodels.Json;
 import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
@@ -75,20 +74,7 @@ final class TrainBench implements Callable<Integer> {
         DatasetSpec src = DatasetSpec.parse(data);
         DataBinding binding = new DataBinding(src, Selection.parse(train), DataBinding.defaultTargetSource(src),
                 Selection.parse(targets));
-        var overrides = Json.MAPPER.createObjectNode();
-        for (String kv : sets) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--set: expected KEY=VALUE, got '" + kv + "'");
-            }
-            JsonNode v;
-            try {
-                v = Json.MAPPER.readTree(kv.substring(eq + 1));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                v = Json.MAPPER.getNodeFactory().textNode(kv.substring(eq + 1));
-            }
-            overrides.set(kv.substring(0, eq), v);
-        }
+        var overrides = ConfigOverrides.apply(sets, Json.MAPPER.createObjectNode(), spec);
         double[] ceiling = BenchCommand.GemmBench.ceiling(gemm, 2048, t, 5);
         double[] rates = new double[repeats];
         double flopsPerModel = 0;

@@ -172,20 +172,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             o.setAll((ObjectNode) n);
         }
-        for (String kv : sets) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw new ParameterException(spec.commandLine(), "--set: expected KEY=VALUE, got '" + kv + "'");
-            }
-            String v = kv.substring(eq + 1);
-            JsonNode val;
-            try {
-                val = Json.MAPPER.readTree(v);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                val = null;
-            }
-            o.set(kv.substring(0, eq).strip(), val == null || val.isMissingNode() ? Json.MAPPER.getNodeFactory().textNode(v) : val);
-        }
+        ConfigOverrides.apply(sets, o, spec);
         if (command != null) {
             o.put("command", command);
         }

@@ -95,9 +95,7 @@ public record Counterfactual(int[] targets, int[] ks, String base, int retrains,
         }
         int[] members = baseMask.indices();
         for (int q : targets) {
-            Integer[] order = Arrays.stream(members).boxed().toArray(Integer[]::new);
-            int qq = q;
-            Arrays.sort(order, (a, b) -> Float.compare(dm.weight(b, qq), dm.weight(a, qq)));
+            int[] order = dm.bySupport(q, members);
             for (int k : ks) {
                 BitMask reduced = new BitMask(m);
                 for (int j : members) {
@@ -122,9 +120,7 @@ public record Counterfactual(int[] targets, int[] ks, String base, int retrains,
                 baseMean += y[r * cols + col];
             }
             baseMean /= retrains;
-            Integer[] order = Arrays.stream(members).boxed().toArray(Integer[]::new);
-            int qq = q;
-            Arrays.sort(order, (a, b) -> Float.compare(dm.weight(b, qq), dm.weight(a, qq)));
+            int[] order = dm.bySupport(q, members);
             for (int k : ks) {
                 double predicted = 0;
                 for (int i = 0; i < k; i++) {

@@ -94,9 +94,7 @@ public record Support(int[] targets, int maxK, int[] grid, String base, int retr
             if (margin <= 0) {
                 continue;
             }
-            Integer[] order = java.util.Arrays.stream(members).boxed().toArray(Integer[]::new);
-            int qq = q;
-            Arrays.sort(order, (a, b) -> Float.compare(dm.weight(b, qq), dm.weight(a, qq)));
+            int[] order = dm.bySupport(q, members);
             double pred = margin;
             int k = -1;
             for (int i = 0; i < maxK; i++) {

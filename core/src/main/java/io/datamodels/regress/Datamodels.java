@@ -63,6 +63,13 @@ public final class Datamodels {
         return bias[q];
     }
 
+    /** {@code members} (training indices) ordered by decreasing weight for target q: its strongest supporters first. */
+    public int[] bySupport(int q, int[] members) {
+        return java.util.Arrays.stream(members).boxed()
+                .sorted((a, b) -> Float.compare(weight(b, q), weight(a, q)))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
     /** Predicted outputs of all targets for one mask. */
     public float[] predict(BitMask mask) {
         if (mask.size() != m) {
