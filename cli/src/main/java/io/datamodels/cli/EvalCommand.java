@@ -3,6 +3,7 @@ package io.datamodels.cli;
 import io.datamodels.eval.Lds;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.regress.Fitter;
+import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.Store;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,10 +46,7 @@ final class EvalCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter w = spec.commandLine().getOut();
-            if (java.nio.file.Files.exists(out) && !force) {
-                throw new java.nio.file.FileAlreadyExistsException(out.toString(), null,
-                        "already exists (pass --force to replace it)");
-            }
+            AtomicFiles.requireAbsent(out, force);
             try (Store s = Store.open(store, false)) {
                 Lds.Result r = Lds.run(model, s, Kernels.gemm(), seed);
                 int from = io.datamodels.Json.read(model.resolve(Fitter.FIT_JSON), Fitter.Summary.class).targetFrom();
@@ -120,10 +118,7 @@ final class EvalCommand {
         }
 
         void checkOut() throws java.io.IOException {
-            if (java.nio.file.Files.exists(out) && !force) {
-                throw new java.nio.file.FileAlreadyExistsException(out.toString(), null,
-                        "already exists (pass --force to replace it)");
-            }
+            AtomicFiles.requireAbsent(out, force);
         }
     }
 

@@ -72,9 +72,9 @@ public record Counterfactual(int[] targets, int[] ks, String base, int retrains,
      */
     public Result run(Path fitDir, Store store, Path workDir, Gemm gemm, int threads, Runner.Listener listener)
             throws IOException {
-        Fitter.Summary fit = Json.read(fitDir.resolve(Fitter.FIT_JSON), Fitter.Summary.class);
-        Lds.checkSameData(fit, store);
-        Datamodels dm = Datamodels.load(fitDir);
+        Lds.Fitted f = Lds.Fitted.load(fitDir, store);
+        Fitter.Summary fit = f.summary();
+        Datamodels dm = f.datamodels();
         int m = dm.trainSize();
         BitMask baseMask = baseMask(base, store, seed, m);
         int baseSize = baseMask.cardinality();

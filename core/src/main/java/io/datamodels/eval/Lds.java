@@ -57,9 +57,9 @@ public final class Lds {
      *                        through the fingerprints in store.json and fit.json), or it lacks the fitted targets
      */
     public static Result run(Path fitDir, Store heldOut, Gemm gemm, long seed) throws IOException {
-        Fitter.Summary fit = Json.read(fitDir.resolve(Fitter.FIT_JSON), Fitter.Summary.class);
-        Datamodels dm = Datamodels.load(fitDir);
-        checkSameData(fit, heldOut);
+        Fitted f = Fitted.load(fitDir, heldOut);
+        Fitter.Summary fit = f.summary();
+        Datamodels dm = f.datamodels();
         NpyArray x = heldOut.array(fit.x());
         NpyArray y = heldOut.array(fit.y());
         if (x.rowElements() != dm.trainSize()) {
@@ -126,6 +126,16 @@ public final class Lds {
                 Correlation.spearman(allP, allA), Correlation.pearson(allP, allA), undefined,
                 fitDir.toAbsolutePath().toString(), heldOut.dir().toAbsolutePath().toString());
         return new Result(sp, pe, sum);
+    }
+
+    /** A fit folder's summary and datamodels, checked to be about the same data as a store. */
+    record Fitted(Fitter.Summary summary, Datamodels datamodels) {
+        /** Loads {@code fitDir} and checks it against {@code store} with {@link #checkSameData}. */
+        static Fitted load(Path fitDir, Store store) throws IOException {
+            Fitter.Summary fit = Json.read(fitDir.resolve(Fitter.FIT_JSON), Fitter.Summary.class);
+            checkSameData(fit, store);
+            return new Fitted(fit, Datamodels.load(fitDir));
+        }
     }
 
     /** Refuses a held-out store whose training data, targets or selections differ from the fitted store's. */

@@ -68,13 +68,10 @@ public record Support(int[] targets, int maxK, int[] grid, String base, int retr
     /** Runs the estimate and the verification (retraining in {@code workDir}, resumable). */
     public Result run(Path fitDir, Store store, Path workDir, Gemm gemm, int threads, Runner.Listener listener)
             throws IOException {
-        Fitter.Summary fit = Json.read(fitDir.resolve(Fitter.FIT_JSON), Fitter.Summary.class);
-        Lds.checkSameData(fit, store);
-        Datamodels dm = Datamodels.load(fitDir);
+        Lds.Fitted f = Lds.Fitted.load(fitDir, store);
+        Fitter.Summary fit = f.summary();
+        Datamodels dm = f.datamodels();
         int m = dm.trainSize();
-        if (maxK > m) {
-            throw new FitException("max_k: expected at most " + m + " (the training set's size), got " + maxK);
-        }
         BitMask baseMask = Counterfactual.baseMask(base, store, seed, m);
         int[] members = baseMask.indices();
         if (maxK > members.length) {

@@ -116,10 +116,7 @@ public final class Fitter {
             throw new FitException("--targets: expected a range within [0, " + tAll + ") of " + yKey + ", got " + a
                     + ":" + b);
         }
-        if (Files.exists(out) && !force) {
-            throw new java.nio.file.FileAlreadyExistsException(out.toString(), null,
-                    "already exists (pass --force to replace it)");
-        }
+        AtomicFiles.requireAbsent(out, force);
         int[] completed = Arrays.stream(store.completedIndices()).filter(i -> i < modelLimit)
                 .mapToInt(Math::toIntExact).toArray();
         long leftOut = Math.min(store.numModels(), modelLimit) - completed.length;

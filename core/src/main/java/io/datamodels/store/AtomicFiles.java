@@ -56,10 +56,7 @@ public final class AtomicFiles {
      */
     public static void createDirectory(Path dir, boolean replace, Writer filler) throws IOException {
         Path abs = dir.toAbsolutePath();
-        if (Files.exists(abs) && !replace) {
-            throw new FileAlreadyExistsException(abs.toString(), null,
-                    "already exists (pass --force to replace it)");
-        }
+        requireAbsent(abs, replace);
         Path parent = abs.getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
@@ -80,6 +77,17 @@ public final class AtomicFiles {
             if (!ok) {
                 deleteRecursively(tmp);
             }
+        }
+    }
+
+    /**
+     * Fails early, before any work, when an output {@code path} exists and may not be replaced.
+     *
+     * @throws FileAlreadyExistsException naming the path and the --force option
+     */
+    public static void requireAbsent(Path path, boolean replace) throws FileAlreadyExistsException {
+        if (!replace && Files.exists(path)) {
+            throw new FileAlreadyExistsException(path.toString(), null, "already exists (pass --force to replace it)");
         }
     }
 
