@@ -229,6 +229,35 @@ class TrainCommandTest {
     }
 
     @Test
+    void runsPerMaskIsValidatedRecordedAndStoresOlderThanItStillResume() throws Exception {
+        Path s = store();
+        for (String bad : List.of("0", "1001", "1.5", "\"two\"")) {
+            TrainProcesses.Result r = cli(train(s, "--set", "runs_per_mask=" + bad));
+            assertEquals(ExitCodes.INPUT, r.code(), r.all());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().contains("runs_per_mask: expected an integer in [1, 1000], got " + bad), r.err());
+        }
+        assertEquals(0, completed(s));
+
+        cliOk(train(s, "--range", "0:2", "--set", "runs_per_mask=2"));
+        String recorded = Files.readString(s.resolve(TrainRecord.FILE));
+        assertTrue(recorded.contains("\"runs_per_mask\" : 2"), recorded);
+        TrainProcesses.Result single = cli(train(s));
+        assertEquals(ExitCodes.INPUT, single.code(), single.all());
+        assertTrue(single.err().contains("train.json: config:"), single.err());
+
+        // A train.json written before runs_per_mask existed means one run per mask.
+        Path t = tmp.resolve("old");
+        initEmbedded(t, N, 200, TARGETS, "margins", "train_accuracy", "train_loss");
+        cliOk(train(t, "--range", "0:2"));
+        String withField = Files.readString(t.resolve(TrainRecord.FILE));
+        assertTrue(withField.contains("\"runs_per_mask\" : 1"), withField);
+        Files.writeString(t.resolve(TrainRecord.FILE), withField.replaceAll(",\\s*\"runs_per_mask\" : 1", ""));
+        assertFalse(Files.readString(t.resolve(TrainRecord.FILE)).contains("runs_per_mask"));
+        assertEquals(N - 2, trainedCount(cliOk(train(t)).out()));
+    }
+
+    @Test
     void aStoreWithoutStoreJsonNeedsAnExternalLearner() throws Exception {
         Path s = store();
         Files.delete(s.resolve(Store.META_FILE));

@@ -212,7 +212,8 @@ public final class MlpLearner implements Learner {
             }
             evalLoss = new double[k][2];
             evalCorrect = new int[k][2];
-            narrowLayer = layers == 1 && k == 1;
+            // Gather mode only: shared mode's forward and backward passes run GEMMs on the untransposed layout.
+            narrowLayer = layers == 1 && k == 1 && !shared;
         }
 
         /** Index of weight (i, j) of layer l for model kk. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datamodels.ConfigException;
 import io.datamodels.Json;
 import io.datamodels.kernel.Gemm;
+import io.datamodels.learn.AveragingLearner;
 import io.datamodels.learn.ExternalConfig;
 import io.datamodels.learn.ExternalLearner;
 import io.datamodels.learn.Learner;
@@ -21,10 +22,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Builds a learner for a store from its name and a JSON config: the glue between a store and the learners. */
+/**
+ * Builds a learner for a store from its name and a JSON config: the glue between a store and the learners.
+ *
+ * <p>Every learner's config also takes {@code runs_per_mask} (default 1): train each model index that many times on
+ * its mask with different seeds and store the mean outputs ({@link AveragingLearner}), a training-noise control.
+ */
 public final class Learners {
     /** The learner names: {@code mlp}, {@code softmax} and {@code external}. */
     public static final List<String> NAMES = List.of("mlp", "softmax", "external");
+    /** The config field, common to all learners, for averaging several runs per mask. */
+    public static final String RUNS_PER_MASK = "runs_per_mask";
+    /** The largest {@code runs_per_mask} accepted. */
+    public static final int MAX_RUNS_PER_MASK = 1000;
 
     private Learners() {
     }
@@ -51,9 +61,33 @@ public final class Learners {
             }
             base.setAll((ObjectNode) overrides);
         }
+        int runs = 1;
+        JsonNode r = base.remove(RUNS_PER_MASK);
+        if (r != null) {
+            if (!r.canConvertToExactIntegral() || r.asLong() < 1 || r.asLong() > MAX_RUNS_PER_MASK) {
+                throw new ConfigException(name + " config: " + RUNS_PER_MASK + ": expected an integer in [1, "
+                        + MAX_RUNS_PER_MASK + "], got " + r);
+            }
+            runs = r.asInt();
+        }
         Class<?> type = name.equals("external") ? ExternalConfig.class : MlpConfig.class;
         Object cfg = Json.parse(name + " config", base.toString(), type);
-        return Json.MAPPER.valueToTree(cfg);
+        ObjectNode resolved = Json.MAPPER.valueToTree(cfg);
+        resolved.put(RUNS_PER_MASK, runs);
+        return resolved;
+    }
+
+    /** The {@code runs_per_mask} of a resolved config (1 where absent, as in configs recorded before it existed). */
+    public static int runsPerMask(JsonNode resolved) {
+        JsonNode r = resolved.get(RUNS_PER_MASK);
+        return r == null ? 1 : r.asInt();
+    }
+
+    /** The learner-specific part of a resolved config, without the common fields. */
+    private static JsonNode specific(JsonNode resolved) {
+        ObjectNode copy = resolved.deepCopy();
+        copy.remove(RUNS_PER_MASK);
+        return copy;
     }
 
     /**
@@ -62,11 +96,22 @@ public final class Learners {
      */
     public static Bound create(Store store, String name, JsonNode overrides, Gemm gemm) throws IOException {
         JsonNode cfg = resolveConfig(name, overrides);
+        int runs = runsPerMask(cfg);
+        if (runs > 1) {
+            for (Map.Entry<String, StoreSpec.KeySpec> e : store.spec().schema().entrySet()) {
+                String dt = e.getValue().dtype();
+                if (!e.getKey().equals(Store.MASKS) && !dt.startsWith("float") && !dt.equals("bool_")) {
+                    throw new ConfigException(name + " config: " + RUNS_PER_MASK + " = " + runs + " averages outputs,"
+                            + " so every store key must be float or bool; key '" + e.getKey() + "' is " + dt);
+                }
+            }
+        }
         int m = (int) store.array(Store.MASKS).rowElements();
         if (name.equals("external")) {
             Map<String, StoreSpec.KeySpec> keys = new LinkedHashMap<>(store.spec().schema());
             keys.remove(Store.MASKS);
-            return new Bound(new ExternalLearner(Json.MAPPER.treeToValue(cfg, ExternalConfig.class), keys, m), cfg);
+            ExternalConfig ec = Json.MAPPER.treeToValue(specific(cfg), ExternalConfig.class);
+            return new Bound(AveragingLearner.of(new ExternalLearner(ec, keys, m), runs), cfg);
         }
         StoreMeta meta = store.meta().orElseThrow(() -> new StoreException(Store.META_FILE
                 + ": file does not exist; learner " + name + " needs the store's dataset (made by 'datamodels init')"));
@@ -79,7 +124,7 @@ public final class Learners {
                     + " (the training set), got " + m);
         }
         double alpha = meta.sampling() == null ? Double.NaN : meta.sampling().alpha();
-        MlpConfig mc = Json.MAPPER.treeToValue(cfg, MlpConfig.class);
-        return new Bound(new MlpLearner(data.train(), data.targets(), mc, gemm, alpha), cfg);
+        MlpConfig mc = Json.MAPPER.treeToValue(specific(cfg), MlpConfig.class);
+        return new Bound(AveragingLearner.of(new MlpLearner(data.train(), data.targets(), mc, gemm, alpha), runs), cfg);
     }
 }

@@ -55,7 +55,12 @@ public record TrainRecord(@JsonProperty("learner") String learner,
             throw new StoreException(FILE + ": learner: expected '" + old.learner + "' (the store's rows so far), got '"
                     + learner + "'; use a new store for another learner");
         }
-        if (!old.config.equals(Json.MAPPER.readTree(config.toString()))) {
+        JsonNode was = old.config;
+        if (was.isObject() && !was.has(Learners.RUNS_PER_MASK)) {
+            // recorded before runs_per_mask existed: those rows are single runs
+            was = ((com.fasterxml.jackson.databind.node.ObjectNode) was.deepCopy()).put(Learners.RUNS_PER_MASK, 1);
+        }
+        if (!was.equals(Json.MAPPER.readTree(config.toString()))) {
             throw new StoreException(FILE + ": config: expected " + old.config + " (the store's rows so far), got "
                     + config + "; use a new store for another config");
         }

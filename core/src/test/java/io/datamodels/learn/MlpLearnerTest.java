@@ -116,6 +116,24 @@ class MlpLearnerTest {
         }
     }
 
+    /** Shared mode trains each model of a group independently: one alone (softmax too) equals it in a group. */
+    @Test
+    void sharedModeGivesTheSameModelAloneAsInAGroup() {
+        Dataset train = EmbeddedSample.loadTrain().select(Selection.first(300));
+        Dataset test = EmbeddedSample.loadTest().select(Selection.first(40));
+        for (int[] hidden : List.of(new int[0], new int[]{8})) {
+            MlpConfig cfg = new MlpConfig(hidden, 2, 16, 0.05, 0.9, 5e-4, "cosine", true, "shared", 3, "per_model",
+                    "per_model");
+            MlpLearner l = new MlpLearner(train, test, cfg, Kernels.gemm(), 0.5);
+            List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 4);
+            List<Outcome> group = l.train(tasks, Set.of(Outputs.MARGINS));
+            for (int k = 0; k < tasks.size(); k++) {
+                float[] alone = margins(l.train(List.of(tasks.get(k)), Set.of(Outputs.MARGINS)));
+                assertArrayEquals(margins(List.of(group.get(k))), alone, 1e-3f, hidden.length + " hidden, model " + k);
+            }
+        }
+    }
+
     @Test
     void everyKernelTrainsTheSameModels() {
         Dataset train = EmbeddedSample.loadTrain().select(Selection.first(200));
