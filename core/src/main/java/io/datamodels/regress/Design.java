@@ -213,16 +213,16 @@ public final class Design implements AutoCloseable {
         return (counts.getAtIndex(F, (long) j * m + k) / n - mu[j] * mu[k]) / (sigma[j] * sigma[k]);
     }
 
-    /** out[a * len + b] = G[s[a]][s[b]] for a, b &lt; len. */
-    void extract(int[] s, int len, double[] out, float[] rowBuf) {
-        for (int a = 0; a < len; a++) {
+    /** out[a * ld + b] = G[s[a]][s[b]] for from &lt;= a &lt; to and b &lt; to: rows from..to-1 of G[S, S]. */
+    void extractRows(int[] s, int from, int to, double[] out, int ld, float[] rowBuf) {
+        for (int a = from; a < to; a++) {
             int j = s[a];
             MemorySegment.copy(counts, F, (long) j * m * 4, rowBuf, 0, m);
             double sj = sigma[j];
             double mj = mu[j];
-            for (int b = 0; b < len; b++) {
+            for (int b = 0; b < to; b++) {
                 int k = s[b];
-                out[a * len + b] = sj == 0 || sigma[k] == 0 ? 0 : (rowBuf[k] / n - mj * mu[k]) / (sj * sigma[k]);
+                out[a * ld + b] = sj == 0 || sigma[k] == 0 ? 0 : (rowBuf[k] / n - mj * mu[k]) / (sj * sigma[k]);
             }
         }
     }

@@ -9,9 +9,11 @@ import java.util.Arrays;
  *   minimise  (1/2) w^T G w - c^T w + lambda ||w||_1       (= (1/2n)||y - ybar - X~ w||^2 + lambda ||w||_1 + const)
  *   gradient  r = c - G w;  optimal iff  r_j = lambda sign(w_j) where w_j != 0,  |r_j| <= lambda where w_j = 0
  * </pre>
- * Coordinate descent runs on the strong set S only, on a dense copy of G[S, S] with covariance updates of r_S; then
+ * Coordinate descent runs on a working set S only, on a dense copy of G[S, S] with covariance updates of r_S; then
  * r is recomputed exactly for all features ({@code c - sum_k w_k G[k, :]}, G symmetric), features that violate
- * the KKT conditions join S, and it repeats until none do. Not thread-safe; one per worker thread.
+ * the KKT conditions join S, and it repeats until none do. S holds every feature that was in a strong set or
+ * violated the KKT conditions since the last {@link #reset}, so along a path it only grows and G[S, S] is extended
+ * by the new features' rows instead of being extracted anew for every solve. Not thread-safe; one per worker thread.
  */
 final class TargetSolver {
     private final Design d;
@@ -23,7 +25,10 @@ final class TargetSolver {
     private final boolean[] inS;
     private int[] s = new int[16];
     private int sn;
-    private double[] gs = new double[256];
+    /** G[S, S] for the first {@code extracted} features of S, row a at {@code a * ld}. */
+    private double[] gs = new double[0];
+    private int ld;
+    private int extracted;
     private double[] rs = new double[16];
     private final float[] row;
     private final double[] acc;
@@ -48,6 +53,9 @@ final class TargetSolver {
     /** Starts target {@code t} from w = {@code start} (null: zero) and computes its exact gradient. */
     void reset(int t, double[] start) {
         target = t;
+        Arrays.fill(inS, false);
+        sn = 0;
+        extracted = 0;
         if (start == null) {
             Arrays.fill(w, 0);
         } else {
@@ -83,11 +91,9 @@ final class TargetSolver {
      * (equal to lambda for a cold or single solve), used by the strong rule.
      */
     void solve(double lambda, double lambdaPrev) {
-        Arrays.fill(inS, false);
-        sn = 0;
         double strong = 2 * lambda - lambdaPrev;
         for (int j = 0; j < m; j++) {
-            if (d.sigma[j] > 0 && (w[j] != 0 || Math.abs(r[j]) >= strong)) {
+            if (!inS[j] && d.sigma[j] > 0 && (w[j] != 0 || Math.abs(r[j]) >= strong)) {
                 add(j);
             }
         }
@@ -120,13 +126,10 @@ final class TargetSolver {
 
     private void coordinateDescent(double lambda, double stop) {
         int n = sn;
-        if (gs.length < n * n) {
-            gs = new double[Math.max(n * n, 2 * gs.length)];
-        }
+        extend(n);
         if (rs.length < n) {
             rs = new double[Math.max(n, 2 * rs.length)];
         }
-        d.extract(s, n, gs, row);
         for (int a = 0; a < n; a++) {
             rs[a] = r[s[a]];
         }
@@ -135,14 +138,14 @@ final class TargetSolver {
             double maxDelta = 0;
             for (int a = 0; a < n; a++) {
                 int j = s[a];
-                double gjj = gs[a * n + a];
+                double gjj = gs[a * ld + a];
                 double old = w[j];
                 double z = rs[a] + gjj * old;
                 double nw = z > lambda ? (z - lambda) / gjj : z < -lambda ? (z + lambda) / gjj : 0;
                 double delta = nw - old;
                 if (delta != 0) {
                     w[j] = nw;
-                    int off = a * n;
+                    int off = a * ld;
                     for (int b = 0; b < n; b++) {
                         rs[b] -= delta * gs[off + b];
                     }
@@ -152,6 +155,28 @@ final class TargetSolver {
             if (maxDelta <= stop) {
                 break;
             }
+        }
+    }
+
+    /** Makes gs hold G[S, S] for the first n features of S: moves it to a larger stride if needed, adds new rows. */
+    private void extend(int n) {
+        if (n > ld) {
+            int cap = Math.min(m, Math.max(n, 2 * ld));
+            double[] grown = new double[Math.multiplyExact(cap, cap)];
+            for (int a = 0; a < extracted; a++) {
+                System.arraycopy(gs, a * ld, grown, a * cap, extracted);
+            }
+            gs = grown;
+            ld = cap;
+        }
+        if (n > extracted) {
+            d.extractRows(s, extracted, n, gs, ld, row);
+            for (int a = 0; a < extracted; a++) {
+                for (int b = extracted; b < n; b++) {
+                    gs[a * ld + b] = gs[b * ld + a];
+                }
+            }
+            extracted = n;
         }
     }
 
