@@ -7,6 +7,7 @@ import io.datamodels.pipeline.Pipeline;
 import io.datamodels.regress.Datamodels;
 import io.datamodels.store.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -39,8 +40,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Root seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "Worker threads (default: available cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -50,7 +51,8 @@ final class DemoCommand implements Callable<Integer> {
         return new ExperimentConfig("embedded", null, "all", "all", learner, null, "bernoulli", 0.5, seed, models,
                 heldOut, 100, 1e-2, 0.1,
                 new ExperimentConfig.CounterfactualConfig("0:20", List.of(10, 25, 50), "full", 3),
-                new ExperimentConfig.SupportConfig("0:20", 250, List.of(10, 25, 50, 100, 250), "random", 3), threads);
+                new ExperimentConfig.SupportConfig("0:20", 250, List.of(10, 25, 50, 100, 250), "random", 3),
+                threads.threads);
     }
 
     @Override

@@ -3,9 +3,9 @@ package io.datamodels.cli;
 import io.datamodels.eval.Lds;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.regress.Fitter;
-import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.Store;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -24,21 +24,18 @@ final class EvalCommand {
             description = "Linear datamodeling score: per target, Spearman and Pearson correlation between predicted and "
                     + "actual outputs of models in a held-out store (fresh masks, never used in fitting).")
     static final class LdsCommand implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "A folder written by 'fit'.")
-        Path model;
+        @Mixin
+        ModelOption model;
 
         @Option(names = "--store", required = true, paramLabel = "DIR",
                 description = "Held-out store: same data and targets, other seed, trained with the same learner.")
         Path store;
 
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-        Path out;
+        @Mixin
+        OutputOptions output;
 
         @Option(names = "--seed", defaultValue = "0", description = "Bootstrap seed (default ${DEFAULT-VALUE}).")
         long seed;
-
-        @Option(names = "--force", description = "Replace an existing --out folder.")
-        boolean force;
 
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -46,18 +43,19 @@ final class EvalCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter w = spec.commandLine().getOut();
-            AtomicFiles.requireAbsent(out, force);
+            output.requireAbsent();
             try (Store s = Store.open(store, false)) {
-                Lds.Result r = Lds.run(model, s, Kernels.gemm(), seed);
-                int from = io.datamodels.Json.read(model.resolve(Fitter.FIT_JSON), Fitter.Summary.class).targetFrom();
-                Lds.write(r, from, out, force);
+                Lds.Result r = Lds.run(model.model, s, Kernels.gemm(), seed);
+                int from = io.datamodels.Json.read(model.model.resolve(Fitter.FIT_JSON), Fitter.Summary.class)
+                        .targetFrom();
+                Lds.write(r, from, output.out, output.force);
                 Lds.Summary m = r.summary();
                 w.printf("LDS over %d targets and %d held-out models: mean Spearman %.3f (95%% CI %.3f..%.3f), mean "
                                 + "Pearson %.3f; pooled Spearman %.3f, Pearson %.3f%s%n", m.targets(), m.models(),
                         m.meanSpearman(), m.spearmanCi()[0], m.spearmanCi()[1], m.meanPearson(), m.pooledSpearman(),
                         m.pooledPearson(), m.undefined() > 0 ? "; " + m.undefined() + " targets with constant "
                                 + "outputs or predictions left out of the means" : "");
-                w.printf("wrote %s%n", out);
+                w.printf("wrote %s%n", output.out);
                 w.flush();
             }
             return ExitCodes.OK;
@@ -66,8 +64,8 @@ final class EvalCommand {
 
     /** Options shared by the retraining evaluations. */
     static final class RetrainOptions {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "A folder written by 'fit'.")
-        Path model;
+        @Mixin
+        ModelOption model;
 
         @Option(names = "--store", required = true, paramLabel = "DIR",
                 description = "The store the datamodels were fitted on (its learner and config are reused).")
@@ -83,42 +81,22 @@ final class EvalCommand {
         @Option(names = "--seed", defaultValue = "1", description = "Seed of the retraining runs (default ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--threads", description = "Worker threads (default: available cores).")
-        Integer threads;
+        @Mixin
+        ThreadsOption threads;
 
         @Option(names = "--work", paramLabel = "DIR",
                 description = "Retraining store (resumable; default: OUT.work beside --out).")
         Path work;
 
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-        Path out;
+        @Mixin
+        OutputOptions output;
 
-        @Option(names = "--force", description = "Replace an existing --out folder.")
-        boolean force;
-
-        int[] targetList() {
-            String[] p = targets.split(":", -1);
-            if (p.length != 2) {
-                throw new IllegalArgumentException("--targets: expected A:B, got '" + targets + "'");
-            }
-            int a = Integer.parseInt(p[0].strip());
-            int b = Integer.parseInt(p[1].strip());
-            if (a < 0 || b < a) {
-                throw new IllegalArgumentException("--targets: expected 0 <= A <= B, got '" + targets + "'");
-            }
-            return java.util.stream.IntStream.range(a, b).toArray();
+        int[] targetList(picocli.CommandLine.Model.CommandSpec spec) {
+            return RangeArg.parse(spec, "--targets", targets).indices();
         }
 
         Path workDir() {
-            return work != null ? work : out.resolveSibling(out.getFileName() + ".work");
-        }
-
-        int threadCount() {
-            return threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        }
-
-        void checkOut() throws java.io.IOException {
-            AtomicFiles.requireAbsent(out, force);
+            return work != null ? work : output.out.resolveSibling(output.out.getFileName() + ".work");
         }
     }
 
@@ -132,7 +110,7 @@ final class EvalCommand {
                     + "base set, retrain --retrains models, and compare the actual mean output change with the "
                     + "datamodel's prediction.")
     static final class CounterfactualCommand implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
+        @Mixin
         RetrainOptions o;
 
         @Option(names = "--k", defaultValue = "10,20,50,100", description = "Removal sizes (default ${DEFAULT-VALUE}).")
@@ -146,13 +124,14 @@ final class EvalCommand {
 
         @Override
         public Integer call() throws Exception {
-            o.checkOut();
-            io.datamodels.eval.Counterfactual cf = new io.datamodels.eval.Counterfactual(o.targetList(), parseKs(ks),
-                    base, o.retrains, o.seed);
+            o.output.requireAbsent();
+            io.datamodels.eval.Counterfactual cf = new io.datamodels.eval.Counterfactual(o.targetList(spec),
+                    parseKs(ks), base, o.retrains, o.seed);
             PrintWriter w = spec.commandLine().getOut();
             try (Store s = Store.open(o.store, false); Progress p = Progress.create(w, "retrain", "models")) {
-                var r = cf.run(o.model, s, o.workDir(), Kernels.gemm(), o.threadCount(), listener(p));
-                io.datamodels.eval.Counterfactual.write(r, o.out, o.force);
+                var r = cf.run(o.model.model, s, o.workDir(), Kernels.gemm(), o.threads.count(),
+                        new Progress.Training(p));
+                io.datamodels.eval.Counterfactual.write(r, o.output.out, o.output.force);
                 var m = r.summary();
                 w.printf("counterfactual over %d (target, k) points, base %s (%d examples), %d retrains each: Pearson "
                         + "%.3f, Spearman %.3f%n", m.points(), m.base(), m.baseSize(), m.retrains(), m.pearson(),
@@ -160,7 +139,7 @@ final class EvalCommand {
                 for (int i = 0; i < m.ks().length; i++) {
                     w.printf("  k=%d: Pearson %.3f, Spearman %.3f%n", m.ks()[i], m.pearsonPerK()[i], m.spearmanPerK()[i]);
                 }
-                w.printf("wrote %s%n", o.out);
+                w.printf("wrote %s%n", o.output.out);
                 w.flush();
             }
             return ExitCodes.OK;
@@ -172,7 +151,7 @@ final class EvalCommand {
             description = "Estimate per target the smallest k whose removal flips the prediction, and verify by "
                     + "retraining (majority vote of --retrains models).")
     static final class SupportCommand implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
+        @Mixin
         RetrainOptions o;
 
         @Option(names = "--max-k", defaultValue = "250", description = "Largest removal (default ${DEFAULT-VALUE}).")
@@ -190,13 +169,14 @@ final class EvalCommand {
 
         @Override
         public Integer call() throws Exception {
-            o.checkOut();
-            io.datamodels.eval.Support sp = new io.datamodels.eval.Support(o.targetList(), maxK, parseKs(grid), base,
-                    o.retrains, o.seed);
+            o.output.requireAbsent();
+            io.datamodels.eval.Support sp = new io.datamodels.eval.Support(o.targetList(spec), maxK, parseKs(grid),
+                    base, o.retrains, o.seed);
             PrintWriter w = spec.commandLine().getOut();
             try (Store s = Store.open(o.store, false); Progress p = Progress.create(w, "retrain", "models")) {
-                var r = sp.run(o.model, s, o.workDir(), Kernels.gemm(), o.threadCount(), listener(p));
-                io.datamodels.eval.Support.write(r, o.out, o.force);
+                var r = sp.run(o.model.model, s, o.workDir(), Kernels.gemm(), o.threads.count(),
+                        new Progress.Training(p));
+                io.datamodels.eval.Support.write(r, o.output.out, o.output.force);
                 var m = r.summary();
                 w.printf("support over %d targets predicted correctly on the %s base set (max k %d, %d retrains each); "
                         + "verified %.0f%% of predicted flips%n", m.considered(), m.base(), m.maxK(), m.retrains(),
@@ -205,24 +185,10 @@ final class EvalCommand {
                     w.printf("  k<=%d: predicted to flip %.1f%%, verified %.1f%%%n", m.grid()[i], 100 * m.predicted()[i],
                             100 * m.verified()[i]);
                 }
-                w.printf("wrote %s%n", o.out);
+                w.printf("wrote %s%n", o.output.out);
                 w.flush();
             }
             return ExitCodes.OK;
         }
-    }
-
-    static io.datamodels.train.Runner.Listener listener(Progress p) {
-        return new io.datamodels.train.Runner.Listener() {
-            @Override
-            public void started(long todo) {
-                p.start(todo);
-            }
-
-            @Override
-            public void stored(int count) {
-                p.step(count);
-            }
-        };
     }
 }

@@ -9,6 +9,7 @@ import io.datamodels.regress.Synthetic;
 import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.Store;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -44,8 +45,8 @@ final class FitBench implements Callable<Integer> {
     @Option(names = "--check-targets", defaultValue = "8", description = "Targets re-solved at tight tolerance (default ${DEFAULT-VALUE}).")
     int check;
 
-    @Option(names = "--threads", description = "Worker threads (default: available cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Scratch folder (store and fit).")
     Path dir;
@@ -59,7 +60,7 @@ final class FitBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        int th = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        int th = threads.count();
         Gemm gemm = Kernels.gemm();
         Files.createDirectories(dir);
         Path store = dir.resolve("store");

@@ -1,5 +1,6 @@
 package io.datamodels.cli;
 
+import io.datamodels.IndexRange;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.regress.Fitter;
@@ -8,11 +9,9 @@ import io.datamodels.store.Store;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code datamodels fit}: a LASSO path per target from a store's masks to its outputs. */
@@ -54,17 +53,14 @@ final class FitCommand implements Callable<Integer> {
     @Option(names = "--min-lambdas", defaultValue = "10", description = "... but not before this many lambdas (default ${DEFAULT-VALUE}).")
     int minLambdas;
 
-    @Option(names = "--threads", description = "Worker threads (default: available cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--models", paramLabel = "N", description = "Use only models 0..N-1 (default: all).")
     Long models;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-    Path out;
-
-    @Option(names = "--force", description = "Replace an existing --out folder.")
-    boolean force;
+    @Mixin
+    OutputOptions output;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -72,24 +68,15 @@ final class FitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        Integer from = null;
-        Integer to = null;
-        if (targets != null) {
-            String[] p = targets.split(":", -1);
-            try {
-                from = Integer.parseInt(p[0].strip());
-                to = Integer.parseInt(p[1].strip());
-            } catch (RuntimeException e) {
-                throw new ParameterException(spec.commandLine(), "--targets: expected A:B with integers, got '" + targets + "'");
-            }
-        }
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        LassoConfig cfg = new LassoConfig(lambdas, ratio, valFraction, seed, tolerance, 10_000, patience, minLambdas, t);
+        IndexRange range = targets == null ? null : RangeArg.parse(spec, "--targets", targets);
+        LassoConfig cfg = new LassoConfig(lambdas, ratio, valFraction, seed, tolerance, 10_000, patience, minLambdas,
+                threads.count());
         Gemm gemm = Kernels.gemm();
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (Store s = Store.open(store.store, false); Progress p = Progress.create(w, "fit", "targets")) {
-            Fitter.Summary sum = Fitter.fit(s, x, y, from, to, models == null ? Long.MAX_VALUE : models, cfg, gemm, out,
-                    force, cmd, new Fitter.Listener() {
+            Fitter.Summary sum = Fitter.fit(s, x, y, range == null ? null : range.from(),
+                    range == null ? null : range.to(), models == null ? Long.MAX_VALUE : models, cfg, gemm, output.out,
+                    output.force, cmd, new Fitter.Listener() {
                 @Override
                 public void started(int n) {
                     p.start(n);
@@ -115,7 +102,7 @@ final class FitCommand implements Callable<Integer> {
                         java.util.Arrays.toString(java.util.Arrays.copyOf(c, Math.min(c.length, 20))),
                         c.length > 20 ? " ..." : "");
             }
-            w.printf("wrote %s%n", out);
+            w.printf("wrote %s%n", output.out);
             w.flush();
         }
         return ExitCodes.OK;

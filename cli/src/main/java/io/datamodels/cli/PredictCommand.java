@@ -7,6 +7,7 @@ import io.datamodels.store.npy.Npy;
 import io.datamodels.store.npy.NpyArray;
 import io.datamodels.store.npy.NpyFormatException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -17,8 +18,8 @@ import java.util.concurrent.Callable;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Predict every target's output for new 0/1 masks: bias + mask . weights.")
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A folder written by 'fit'.")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--masks", required = true, paramLabel = "FILE",
             description = "Masks as .npy, shape (n, m) or (m,), bool or 0/1 integers.")
@@ -32,7 +33,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Datamodels dm = Datamodels.load(model);
+        Datamodels dm = Datamodels.load(model.model);
         int n;
         float[] x;
         try (NpyArray a = NpyArray.open(masks)) {

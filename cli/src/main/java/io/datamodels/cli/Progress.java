@@ -1,5 +1,6 @@
 package io.datamodels.cli;
 
+import io.datamodels.train.Runner;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -18,6 +19,7 @@ abstract class Progress implements AutoCloseable {
 
     abstract void message(String line);
 
+    /** Ends the bar, or prints the final line; only the first call does anything. */
     @Override
     public abstract void close();
 
@@ -25,6 +27,30 @@ abstract class Progress implements AutoCloseable {
         java.io.Console c = System.console();
         boolean terminal = c != null && c.isTerminal() && System.getenv("CI") == null;
         return terminal ? new Bar(task, unit) : new Lines(out, task, unit);
+    }
+
+    /** Shows a training run on a progress, and closes it (its final line) when the run is over. */
+    static class Training implements Runner.Listener {
+        private final Progress progress;
+
+        Training(Progress progress) {
+            this.progress = progress;
+        }
+
+        @Override
+        public void started(long todo) {
+            progress.start(todo);
+        }
+
+        @Override
+        public void stored(int count) {
+            progress.step(count);
+        }
+
+        @Override
+        public void finished() {
+            progress.close();
+        }
     }
 
     private static final class Bar extends Progress {
@@ -60,6 +86,7 @@ abstract class Progress implements AutoCloseable {
         public synchronized void close() {
             if (bar != null) {
                 bar.close();
+                bar = null;
             }
         }
     }
@@ -72,6 +99,7 @@ abstract class Progress implements AutoCloseable {
         private long done;
         private long t0;
         private long lastPrint;
+        private boolean closed;
 
         Lines(PrintWriter out, String task, String unit) {
             this.out = out;
@@ -120,9 +148,10 @@ abstract class Progress implements AutoCloseable {
 
         @Override
         public synchronized void close() {
-            if (t0 != 0 && done > 0) {
+            if (!closed && t0 != 0 && done > 0) {
                 print(System.nanoTime());
             }
+            closed = true;
         }
     }
 }

@@ -49,20 +49,7 @@ final class RunCommand implements Callable<Integer> {
 
             @Override
             public Runner.Listener training(String what) {
-                return new Runner.Listener() {
-                    private Progress p;
-
-                    @Override
-                    public void started(long todo) {
-                        p = Progress.create(w, what, "models");
-                        p.start(todo);
-                    }
-
-                    @Override
-                    public void stored(int count) {
-                        p.step(count);
-                    }
-                };
+                return new Progress.Training(Progress.create(w, what, "models"));
             }
         }, cmd);
     }

@@ -15,6 +15,7 @@ import io.datamodels.store.StoreInit;
 import io.datamodels.train.Learners;
 import io.datamodels.train.Runner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -56,8 +57,8 @@ final class TrainBench implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "Runs; the median is reported (default ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--threads", description = "Worker threads (default: available cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Scratch folder (default: a temporary folder).")
     Path dir;
@@ -68,7 +69,7 @@ final class TrainBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        int t = threads.count();
         Gemm gemm = Kernels.gemm();
         Path scratch = dir != null ? dir : Files.createTempDirectory("datamodels-bench-");
         DatasetSpec src = DatasetSpec.parse(data);

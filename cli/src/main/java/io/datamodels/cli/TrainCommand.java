@@ -3,6 +3,7 @@ package io.datamodels.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datamodels.ConfigException;
+import io.datamodels.IndexRange;
 import io.datamodels.Json;
 import io.datamodels.Provenance;
 import io.datamodels.kernel.Gemm;
@@ -54,8 +55,8 @@ final class TrainCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     Which which;
 
-    @Option(names = "--threads", description = "Worker threads (default: available cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--retries", defaultValue = "2", description = "Extra attempts for a failed model (default ${DEFAULT-VALUE}).")
     int retries;
@@ -74,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        int t = threads.count();
         if (t < 1) {
             throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + t);
         }
@@ -89,17 +90,9 @@ final class TrainCommand implements Callable<Integer> {
             if (which != null && which.models != null) {
                 to = which.models;
             } else if (which != null && which.range != null) {
-                String[] p = which.range.split(":", -1);
-                if (p.length != 2) {
-                    throw new ParameterException(spec.commandLine(), "--range: expected A:B, got '" + which.range + "'");
-                }
-                try {
-                    from = Long.parseLong(p[0].strip());
-                    to = Long.parseLong(p[1].strip());
-                } catch (NumberFormatException e) {
-                    throw new ParameterException(spec.commandLine(), "--range: expected A:B with integers, got '"
-                            + which.range + "'");
-                }
+                IndexRange r = RangeArg.parse(spec, "--range", which.range);
+                from = r.from();
+                to = r.to();
             }
             if (from < 0 || to < from || to > s.numModels()) {
                 throw new ParameterException(spec.commandLine(), "range: expected 0 <= A <= B <= " + s.numModels()
@@ -120,22 +113,14 @@ final class TrainCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             Runner.Report r;
             try (Progress p = Progress.create(out, "train", "models")) {
-                r = Runner.run(s, bound.learner(), new Runner.Options(from, to, t, retries, seed), new Runner.Listener() {
-                    @Override
-                    public void started(long todo) {
-                        p.start(todo);
-                    }
-
-                    @Override
-                    public void stored(int count) {
-                        p.step(count);
-                    }
-
-                    @Override
-                    public void attemptFailed(long index, String reason, boolean willRetry) {
-                        p.message("model " + index + " failed" + (willRetry ? " (will retry)" : "") + ": " + reason);
-                    }
-                });
+                r = Runner.run(s, bound.learner(), new Runner.Options(from, to, t, retries, seed),
+                        new Progress.Training(p) {
+                            @Override
+                            public void attemptFailed(long index, String reason, boolean willRetry) {
+                                p.message("model " + index + " failed" + (willRetry ? " (will retry)" : "") + ": "
+                                        + reason);
+                            }
+                        });
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             out.printf("trained %d models in %.1f s (%.0f models/hour); %d already completed or claimed elsewhere; "

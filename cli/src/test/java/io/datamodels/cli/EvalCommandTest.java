@@ -86,5 +86,11 @@ class EvalCommandTest {
                 store.toString(), "--targets", "0:2", "--k", "151", "--out", tmp.resolve("big").toString());
         assertEquals(ExitCodes.INPUT, big.code());
         assertTrue(big.err().contains("k: expected at most 150 (the base set's size), got 151"), big.err());
+        CliTest.Result reversed = CliTest.run("eval", "support", "--model", fit.toString(), "--store",
+                store.toString(), "--targets", "5:2", "--out", tmp.resolve("rev").toString());
+        assertEquals(ExitCodes.USAGE, reversed.code(), reversed.err());
+        assertTrue(reversed.err().startsWith("support: --targets: expected A:B with 0 <= A <= B, got '5:2'\n"),
+                reversed.err());
+        assertFalse(Files.exists(tmp.resolve("rev")));
     }
 }

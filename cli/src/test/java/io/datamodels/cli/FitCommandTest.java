@@ -76,6 +76,14 @@ class FitCommandTest {
         assertEquals(ExitCodes.INPUT, range.code());
         assertTrue(range.err().contains("expected a range within [0, 12)"), range.err());
         assertFalse(Files.exists(tmp.resolve("x")));
+        for (String bad : new String[]{"5:2", "4", "a:8"}) {
+            CliTest.Result usage = CliTest.run("fit", "--store", store.toString(), "--out", tmp.resolve("x").toString(),
+                    "--targets", bad);
+            assertEquals(ExitCodes.USAGE, usage.code(), usage.err());
+            assertTrue(usage.err().startsWith("fit: --targets: expected A:B with 0 <= A <= B, got '" + bad + "'\n"),
+                    usage.err());
+            assertFalse(Files.exists(tmp.resolve("x")));
+        }
         CliTest.Result exists = CliTest.run("fit", "--store", store.toString(), "--out", part.toString());
         assertEquals(ExitCodes.OUTPUT, exists.code());
         assertTrue(exists.err().contains("--force"), exists.err());

@@ -5,6 +5,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,12 +18,13 @@ class RunCommandTest {
     @TempDir
     Path tmp;
 
+    /** Support looks at 10 targets so that it predicts a flip and retrains (on every kernel). */
     private static final String CONFIG = """
             {"data": "embedded", "train": "120", "targets": "10", "learner": "softmax",
              "learner_config": {"epochs": 2}, "alpha": 0.5, "seed": 4, "models": 120, "held_out_models": 30,
              "lambdas": 20, "lambda_ratio": 0.01, "val_fraction": 0.1,
              "counterfactual": {"targets": "0:3", "k": [5, 10], "base": "full", "retrains": 2},
-             "support": {"targets": "0:3", "max_k": 40, "grid": [10, 40], "retrains": 2}}
+             "support": {"targets": "0:10", "max_k": 40, "grid": [10, 40], "retrains": 2}}
             """;
 
     @Test
@@ -36,6 +40,12 @@ class RunCommandTest {
                 "eval/lds/lds.json", "eval/counterfactual/counterfactual.json", "eval/support/support.json"}) {
             assertTrue(Files.exists(dir.resolve(f)), f);
         }
+        // Each training stage ends with its final progress line, just before the next stage speaks.
+        List<String> lines = r.out().lines().toList();
+        assertStageEnds(lines, "train", "120", "train held-out models: ");
+        assertStageEnds(lines, "train held-out models", "30", "fit: ");
+        assertStageEnds(lines, "retrain (counterfactual)", "\\d+", "eval support: ");
+        assertStageEnds(lines, "retrain (support)", "\\d+", "");
         long mtime = Files.getLastModifiedTime(dir.resolve("datamodels/weights.npy")).toMillis();
         CliTest.Result again = CliTest.run("run", "--config", cfg.toString(), "--dir", dir.toString());
         assertEquals(ExitCodes.OK, again.code(), again.err());
@@ -44,32 +54,45 @@ class RunCommandTest {
         assertEquals(mtime, Files.getLastModifiedTime(dir.resolve("datamodels/weights.npy")).toMillis());
     }
 
+    /** One line says all {@code n} models of {@code stage} are done, and the line after it starts with {@code next}. */
+    private static void assertStageEnds(List<String> lines, String stage, String n, String next) {
+        Pattern end = Pattern.compile(Pattern.quote(stage) + ": (" + n + ")/\\1 models \\(100\\.0%\\), [0-9.]+ "
+                + "models/s, elapsed \\d+m\\d\\ds, ETA \\d+m\\d\\ds");
+        List<Integer> ends = IntStream.range(0, lines.size()).filter(i -> end.matcher(lines.get(i)).matches())
+                .boxed().toList();
+        assertEquals(1, ends.size(), stage + ": one final line in\n" + String.join("\n", lines));
+        int at = ends.getFirst();
+        assertTrue(at + 1 < lines.size() && lines.get(at + 1).startsWith(next),
+                stage + ": final line followed by '" + next + "' in\n" + String.join("\n", lines));
+    }
+
+    /** CONFIG with {@code from} replaced by {@code to} is an input error saying {@code message}, before any work. */
+    private void refused(String from, String to, String message) throws Exception {
+        assertTrue(CONFIG.contains(from), from);
+        Path cfg = Files.createTempFile(tmp, "config", ".json");
+        Files.writeString(cfg, CONFIG.replace(from, to));
+        Path dir = tmp.resolve(cfg.getFileName() + ".run");
+        CliTest.Result r = CliTest.run("run", "--config", cfg.toString(), "--dir", dir.toString());
+        assertEquals(ExitCodes.INPUT, r.code(), r.err());
+        assertTrue(r.err().contains(message), r.err());
+        assertFalse(Files.exists(dir.resolve("store")), "nothing trained for " + to);
+    }
+
     @Test
     void configErrors() throws Exception {
-        Path unknown = tmp.resolve("unknown.json");
-        Files.writeString(unknown, CONFIG.replace("\"alpha\": 0.5", "\"alpha\": 0.5, \"alfa\": 1"));
-        CliTest.Result r = CliTest.run("run", "--config", unknown.toString(), "--dir", tmp.resolve("a").toString());
-        assertEquals(ExitCodes.INPUT, r.code());
-        assertTrue(r.err().contains("alfa: unknown field"), r.err());
-        Path range = tmp.resolve("range.json");
-        Files.writeString(range, CONFIG.replace("\"alpha\": 0.5", "\"alpha\": 1.5"));
-        CliTest.Result r2 = CliTest.run("run", "--config", range.toString(), "--dir", tmp.resolve("b").toString());
-        assertEquals(ExitCodes.INPUT, r2.code());
-        assertTrue(r2.err().contains("alpha must be in (0, 1), got 1.5"), r2.err());
-        Path badLearner = tmp.resolve("learner.json");
-        Files.writeString(badLearner, CONFIG.replace("{\"epochs\": 2}", "{\"epochs\": 0}"));
-        CliTest.Result r3 = CliTest.run("run", "--config", badLearner.toString(), "--dir", tmp.resolve("c").toString());
-        assertEquals(ExitCodes.INPUT, r3.code());
-        assertTrue(r3.err().contains("epochs must be >= 1, got 0"), r3.err());
-        assertFalse(Files.exists(tmp.resolve("c/store")), "nothing trained for a bad learner config");
+        refused("\"alpha\": 0.5", "\"alpha\": 0.5, \"alfa\": 1", "alfa: unknown field");
+        refused("\"alpha\": 0.5", "\"alpha\": 1.5", "alpha must be in (0, 1), got 1.5");
+        refused("{\"epochs\": 2}", "{\"epochs\": 0}", "epochs must be >= 1, got 0");
+        refused("{\"targets\": \"0:3\", \"k\"", "{\"targets\": \"3:0\", \"k\"",
+                "counterfactual.targets: expected A:B with 0 <= A <= B, got '3:0'");
         // A folder keeps its experiment: another config there is refused.
         Path cfg = tmp.resolve("exp.json");
         Files.writeString(cfg, CONFIG);
         Path dir = tmp.resolve("d");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("run.json"), "{\"config\": {\"data\": \"other\"}, \"provenance\": null}");
-        CliTest.Result r4 = CliTest.run("run", "--config", cfg.toString(), "--dir", dir.toString());
-        assertEquals(ExitCodes.INPUT, r4.code());
-        assertTrue(r4.err().contains("run.json: config"), r4.err());
+        CliTest.Result r = CliTest.run("run", "--config", cfg.toString(), "--dir", dir.toString());
+        assertEquals(ExitCodes.INPUT, r.code());
+        assertTrue(r.err().contains("run.json: config"), r.err());
     }
 }

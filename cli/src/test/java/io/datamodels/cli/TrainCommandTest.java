@@ -151,6 +151,9 @@ class TrainCommandTest {
         }
         TrainProcesses.Result big = cli(train(s, "--models", Integer.toString(N + 1)));
         assertTrue(big.err().contains("<= " + N) && big.err().contains("0:" + (N + 1)), big.err());
+        TrainProcesses.Result reversed = cli(train(s, "--range", "7:3"));
+        assertTrue(reversed.err().startsWith("train: --range: expected A:B with 0 <= A <= B, got '7:3'\n"),
+                reversed.err());
         assertEquals(ExitCodes.USAGE, cli(train(s, "--models", "3", "--range", "0:3")).code(),
                 "--models and --range are exclusive");
         assertEquals(0, completed(s), "no row trained by a refused command");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.datamodels.IndexRange;
 
 import java.util.List;
 
@@ -77,12 +78,20 @@ public record ExperimentConfig(@JsonProperty("data") String data,
                                        @JsonProperty("k") List<Integer> k,
                                        @JsonProperty("base") String base,
                                        @JsonProperty("retrains") int retrains) {
+        private static final String TARGETS = "counterfactual.targets";
+
         @JsonCreator
         public CounterfactualConfig {
             if (targets == null || k == null || k.isEmpty()) {
                 throw new IllegalArgumentException("counterfactual: targets and k are required");
             }
+            IndexRange.parse(TARGETS, targets); // refused now, not after training and fitting
             base = base == null ? "full" : base;
+        }
+
+        /** The targets, as indices into the fitted range. */
+        public int[] targetIndices() {
+            return IndexRange.parse(TARGETS, targets).indices();
         }
     }
 
@@ -92,12 +101,20 @@ public record ExperimentConfig(@JsonProperty("data") String data,
                                 @JsonProperty("grid") List<Integer> grid,
                                 @JsonProperty("base") String base,
                                 @JsonProperty("retrains") int retrains) {
+        private static final String TARGETS = "support.targets";
+
         @JsonCreator
         public SupportConfig {
             if (targets == null || grid == null || grid.isEmpty()) {
                 throw new IllegalArgumentException("support: targets and grid are required");
             }
+            IndexRange.parse(TARGETS, targets); // refused now, not after training and fitting
             base = base == null ? "random" : base;
+        }
+
+        /** The targets, as indices into the fitted range. */
+        public int[] targetIndices() {
+            return IndexRange.parse(TARGETS, targets).indices();
         }
     }
 }

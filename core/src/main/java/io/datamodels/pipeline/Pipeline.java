@@ -25,7 +25,6 @@ import io.datamodels.train.TrainRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.IntStream;
 
 /**
  * The whole experiment in one folder: init -> train -> fit -> eval, each stage skipped when its output is already
@@ -128,7 +127,7 @@ public final class Pipeline {
             Path out = dir.resolve("eval/counterfactual");
             if (!Files.exists(out.resolve("counterfactual.json"))) {
                 rep.line("eval counterfactual: remove top-k supporters, retrain, compare");
-                Counterfactual exp = new Counterfactual(range(c.targets()), c.k().stream().mapToInt(i -> i).toArray(),
+                Counterfactual exp = new Counterfactual(c.targetIndices(), c.k().stream().mapToInt(i -> i).toArray(),
                         c.base(), c.retrains(), cfg.seed() + 2);
                 try (Store s = Store.open(store, false)) {
                     Counterfactual.write(exp.run(fit, s, dir.resolve("eval/counterfactual.work"), gemm, threads,
@@ -143,7 +142,7 @@ public final class Pipeline {
             Path out = dir.resolve("eval/support");
             if (!Files.exists(out.resolve("support.json"))) {
                 rep.line("eval support: smallest removal that flips each prediction, verified by retraining");
-                Support exp = new Support(range(c.targets()), c.maxK(), c.grid().stream().mapToInt(i -> i).toArray(),
+                Support exp = new Support(c.targetIndices(), c.maxK(), c.grid().stream().mapToInt(i -> i).toArray(),
                         c.base(), c.retrains(), cfg.seed() + 3);
                 try (Store s = Store.open(store, false)) {
                     Support.write(exp.run(fit, s, dir.resolve("eval/support.work"), gemm, threads,
@@ -184,14 +183,6 @@ public final class Pipeline {
                         + "model " + r.failures().getFirst().index() + ": " + r.failures().getFirst().reason());
             }
         }
-    }
-
-    static int[] range(String s) {
-        String[] p = s.split(":", -1);
-        if (p.length != 2) {
-            throw new IllegalArgumentException("targets: expected A:B, got '" + s + "'");
-        }
-        return IntStream.range(Integer.parseInt(p[0].strip()), Integer.parseInt(p[1].strip())).toArray();
     }
 
     private static double fractionPositive(NpyArray a) {

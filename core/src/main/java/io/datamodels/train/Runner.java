@@ -69,6 +69,13 @@ public final class Runner {
         /** An attempt of model {@code index} failed; {@code willRetry} says whether it runs again. */
         default void attemptFailed(long index, String reason, boolean willRetry) {
         }
+
+        /**
+         * The run is over, normally or by an exception: called once, after {@link #started}, so a listener can close
+         * what it opened there.
+         */
+        default void finished() {
+        }
     }
 
     /** A model that failed every attempt. */
@@ -112,12 +119,12 @@ public final class Runner {
                 queue.add(i);
             }
         }
-        listener.started(queue.size());
         long[] skipped = {opt.to() - opt.from() - queue.size()};
         long[] stored = {0};
         Map<Long, Integer> attempts = Collections.synchronizedMap(new TreeMap<>());
         Map<Long, String> failed = Collections.synchronizedMap(new TreeMap<>());
         int batch = Math.max(1, learner.preferredBatch());
+        listener.started(queue.size());
         try (Claims claims = new Claims(store.dir())) {
             ExecutorService pool = Executors.newFixedThreadPool(opt.threads(), r -> {
                 Thread t = new Thread(r, "datamodels-train");
@@ -214,6 +221,8 @@ public final class Runner {
             } finally {
                 pool.shutdownNow();
             }
+        } finally {
+            listener.finished();
         }
         List<Failure> failures = new ArrayList<>();
         failed.forEach((i, why) -> failures.add(new Failure(i, why)));
