@@ -102,6 +102,11 @@ final class FitCommand implements Callable<Integer> {
                         java.util.Arrays.toString(java.util.Arrays.copyOf(c, Math.min(c.length, 20))),
                         c.length > 20 ? " ..." : "");
             }
+            if (sum.targetsAtPathEnd() > 0) {
+                w.printf("%d of %d targets chose the smallest lambda on the path (validation error still falling "
+                                + "there); a smaller --lambda-ratio may fit them better%n", sum.targetsAtPathEnd(),
+                        sum.targetTo() - sum.targetFrom());
+            }
             w.printf("wrote %s%n", output.out);
             w.flush();
         }

@@ -59,6 +59,7 @@ public final class Fitter {
                           @JsonProperty("models_val") int modelsVal,
                           @JsonProperty("constant_columns") int[] constantColumns,
                           @JsonProperty("max_kkt_violation") double maxKkt,
+                          @JsonProperty("targets_at_path_end") int targetsAtPathEnd,
                           @JsonProperty("seconds") double seconds,
                           @JsonProperty("config") LassoConfig config,
                           @JsonProperty("dataset") StoreMeta.DatasetRef dataset,
@@ -164,6 +165,7 @@ public final class Fitter {
         Arrays.fill(nnz, -1);
         Arrays.fill(kkt, Float.NaN);
         double[] chosen = new double[t];
+        AtomicInteger atPathEnd = new AtomicInteger();
         float[] rawBest = new float[Math.multiplyExact(m, t)];
 
         listener.phase("gram (train split)");
@@ -216,6 +218,9 @@ public final class Fitter {
                     }
                 }
                 chosen[q] = lambdaPath[q * k + bestK];
+                if (k > 1 && bestK == k - 1) {
+                    atPathEnd.incrementAndGet();
+                }
                 for (int j = 0; j < m; j++) {
                     rawBest[j * t + q] = d.sigma[j] == 0 ? 0f : (float) (bestW[j] / d.sigma[j]);
                 }
@@ -254,7 +259,7 @@ public final class Fitter {
             }
         }
         Summary summary = new Summary(store.dir().toAbsolutePath().toString(), xKey, yKey, a, b, m, n, leftOut,
-                train.length, nVal, constant, maxKkt, (System.nanoTime() - t0) / 1e9, cfg,
+                train.length, nVal, constant, maxKkt, atPathEnd.get(), (System.nanoTime() - t0) / 1e9, cfg,
                 store.meta().map(StoreMeta::dataset).orElse(null), Provenance.now(gemm.name(), command));
         AtomicFiles.createDirectory(out, force, dir -> {
             Npy.write(dir.resolve("weights.npy"), DType.FLOAT32, wRaw, m, t);

@@ -172,6 +172,22 @@ class FitterTest {
         return new SeedStream(5, i).nextInt(1 << 20) >> j & 1;
     }
 
+    /** A path cut off well above the best lambda leaves every target at its end, and the summary says so. */
+    @Test
+    void targetsWhoseBestLambdaIsTheLastOnThePathAreCounted() throws Exception {
+        Synthetic syn = new Synthetic(60, 6, 4, 1, 0.1, 0.5, 9);
+        Path store = tmp.resolve("store");
+        syn.writeStore(store, 600, Set.of());
+        try (Store st = Store.open(store, false)) {
+            Fitter.Summary cut = Fitter.fit(st, "masks", "y", null, null, cfg().with(10, 0.5, 0.2, 0), Kernels.gemm(),
+                    tmp.resolve("cut"), false, "test", QUIET);
+            assertEquals(6, cut.targetsAtPathEnd());
+            Fitter.Summary full = Fitter.fit(st, "masks", "y", null, null, cfg().with(100, 1e-5, 0.2, 0),
+                    Kernels.gemm(), tmp.resolve("full"), false, "test", QUIET);
+            assertTrue(full.targetsAtPathEnd() < 6, "a path to 1e-5 lambda_max: " + full.targetsAtPathEnd());
+        }
+    }
+
     @Test
     void constantColumnsGetZeroWeightAndAreReported() throws Exception {
         Path dir = store("const", DType.BOOL, 120, 12, 2, (i, j) -> j == 4 ? 1.0 : j == 9 ? 0.0 : bit(i, j),
