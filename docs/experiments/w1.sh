@@ -12,7 +12,7 @@
 # TARGETS (default 1000) targets are fitted on all MODELS models, and that fit is evaluated: LDS on all targets,
 # counterfactual (first CF_TARGETS = 100 targets, k = 10/25/50/100, random base, 5 retrains) and support (first
 # SUPPORT_TARGETS = 200 targets, k <= 250, random base, 5 retrains). TARGETS=0 skips the full fit (the scan fit on
-# MODELS models is evaluated instead).
+# MODELS models is evaluated instead). SIZES="K1 K2 ..." replaces the scan's list of K.
 set -euo pipefail
 tag=$1; learner=$2; n=$3; shift 3
 scan=${SCAN_TARGETS:-200}
@@ -31,11 +31,13 @@ log "train $tag: $(( $(date +%s) - start )) s for $n models (wall clock, includi
 ./datamodels train --store "$d/held-out" --learner "$learner" --threads 2 "$@" | tail -n 1
 acc() { python3 -c "import numpy as np; m=np.load('$1/margins.npy', mmap_mode='r'); print(f'{(np.asarray(m) > 0).mean():.4f}')"; }
 log "mean target (test) accuracy of the held-out models: $(acc "$d/held-out")"
-sizes=""
-for k in 1000 2000 5000 10000 20000 50000 100000 200000 500000; do
-  [ "$k" -lt "$n" ] && sizes="$sizes $k"
-done
-sizes="$sizes $n"
+sizes=${SIZES:-}
+if [ -z "$sizes" ]; then
+  for k in 1000 2000 5000 10000 20000 50000 100000 200000 500000; do
+    [ "$k" -lt "$n" ] && sizes="$sizes $k"
+  done
+  sizes="$sizes $n"
+fi
 for k in $sizes; do
   [ -f "$d/fit-$k/fit.json" ] || ./datamodels fit --store "$d/store" --models "$k" --targets 0:$scan --out "$d/fit-$k" --force | tail -n 1
   [ -f "$d/lds-$k/lds.json" ] || ./datamodels eval lds --model "$d/fit-$k" --store "$d/held-out" --out "$d/lds-$k" --force | head -n 1 \
