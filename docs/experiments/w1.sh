@@ -12,13 +12,15 @@
 # TARGETS (default 1000) targets are fitted on all MODELS models, and that fit is evaluated: LDS on all targets,
 # counterfactual (first CF_TARGETS = 100 targets, k = 10/25/50/100, random base, 5 retrains) and support (first
 # SUPPORT_TARGETS = 200 targets, k <= 250, random base, 5 retrains). TARGETS=0 skips the full fit (the scan fit on
-# MODELS models is evaluated instead). SIZES="K1 K2 ..." replaces the scan's list of K.
+# MODELS models is evaluated instead). SIZES="K1 K2 ..." replaces the scan's list of K. FIT_ARGS adds options to
+# every fit (default "--outlier-z 50": leave out the rare diverged training runs, see RESULTS.md).
 set -euo pipefail
 tag=$1; learner=$2; n=$3; shift 3
 scan=${SCAN_TARGETS:-200}
 targets=${TARGETS:-1000}
 cf_targets=${CF_TARGETS:-100}
 support_targets=${SUPPORT_TARGETS:-200}
+fit_args=${FIT_ARGS:---outlier-z 50}
 d=runs/w1-$tag
 data=idx:../shared/data/fashion-mnist
 mkdir -p "$d"
@@ -39,7 +41,7 @@ if [ -z "$sizes" ]; then
   sizes="$sizes $n"
 fi
 for k in $sizes; do
-  [ -f "$d/fit-$k/fit.json" ] || ./datamodels fit --store "$d/store" --models "$k" --targets 0:$scan --out "$d/fit-$k" --force | tail -n 1
+  [ -f "$d/fit-$k/fit.json" ] || ./datamodels fit --store "$d/store" --models "$k" --targets 0:$scan $fit_args --out "$d/fit-$k" --force | tail -n 1
   [ -f "$d/lds-$k/lds.json" ] || ./datamodels eval lds --model "$d/fit-$k" --store "$d/held-out" --out "$d/lds-$k" --force | head -n 1 \
     | sed "s/^/N=$k: /" | tee -a "$d/summary.txt"
 done
@@ -48,7 +50,7 @@ if [ "$targets" -gt 0 ]; then
   final=$d/fit-all
   if [ ! -f "$final/fit.json" ]; then
     start=$(date +%s)
-    ./datamodels fit --store "$d/store" --targets 0:$targets --out "$final" --force | tail -n 1
+    ./datamodels fit --store "$d/store" --targets 0:$targets $fit_args --out "$final" --force | tail -n 1
     log "fit of all $targets targets on $n models: $(( $(date +%s) - start )) s"
   fi
   [ -f "$d/lds-all/lds.json" ] || ./datamodels eval lds --model "$final" --store "$d/held-out" --out "$d/lds-all" --force \

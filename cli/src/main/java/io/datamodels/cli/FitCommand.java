@@ -59,6 +59,12 @@ final class FitCommand implements Callable<Integer> {
     @Option(names = "--models", paramLabel = "N", description = "Use only models 0..N-1 (default: all).")
     Long models;
 
+    @Option(names = "--outlier-z", paramLabel = "Z", defaultValue = "0",
+            description = "Leave out models whose output on some fitted target is more than Z robust standard "
+                    + "deviations (1.4826 x MAD over models) from its median, e.g. diverged training runs; 0 keeps "
+                    + "all (default ${DEFAULT-VALUE}).")
+    double outlierZ;
+
     @Mixin
     OutputOptions output;
 
@@ -70,7 +76,7 @@ final class FitCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         IndexRange range = targets == null ? null : RangeArg.parse(spec, "--targets", targets);
         LassoConfig cfg = new LassoConfig(lambdas, ratio, valFraction, seed, tolerance, 10_000, patience, minLambdas,
-                threads.count());
+                threads.count(), outlierZ);
         Gemm gemm = Kernels.gemm();
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (Store s = Store.open(store.store, false); Progress p = Progress.create(w, "fit", "targets")) {
@@ -101,6 +107,12 @@ final class FitCommand implements Callable<Integer> {
                 w.printf("%d constant mask columns (always or never in a subset) get weight 0: %s%s%n", c.length,
                         java.util.Arrays.toString(java.util.Arrays.copyOf(c, Math.min(c.length, 20))),
                         c.length > 20 ? " ..." : "");
+            }
+            if (sum.modelsOutliers().length > 0) {
+                int[] o = sum.modelsOutliers();
+                w.printf("%d models left out as outliers (outputs more than %s robust sd from the median): %s%s%n",
+                        o.length, outlierZ, java.util.Arrays.toString(java.util.Arrays.copyOf(o, Math.min(o.length, 20))),
+                        o.length > 20 ? " ..." : "");
             }
             if (sum.targetsAtPathEnd() > 0) {
                 w.printf("%d of %d targets chose the smallest lambda on the path (validation error still falling "

@@ -55,6 +55,7 @@ public final class Fitter {
                           @JsonProperty("train_size") int trainSize,
                           @JsonProperty("models_completed") int modelsCompleted,
                           @JsonProperty("models_left_out") long modelsLeftOut,
+                          @JsonProperty("models_outliers") int[] modelsOutliers,
                           @JsonProperty("models_train") int modelsTrain,
                           @JsonProperty("models_val") int modelsVal,
                           @JsonProperty("constant_columns") int[] constantColumns,
@@ -131,6 +132,12 @@ public final class Fitter {
             throw new FitException(yKey + ".npy: rows " + Arrays.toString(Arrays.copyOf(bad, Math.min(bad.length, 20)))
                     + (bad.length > 20 ? " and " + (bad.length - 20) + " more" : "")
                     + ": expected finite values in targets " + a + ":" + b + ", got NaN or infinity");
+        }
+        int[] outliers = new int[0];
+        if (cfg.outlierZ() > 0) {
+            outliers = rows.outlierRows(completed, cfg.outlierZ());
+            int[] drop = outliers;
+            completed = Arrays.stream(completed).filter(i -> Arrays.binarySearch(drop, i) < 0).toArray();
         }
         int n = completed.length;
         int nVal = (int) Math.round(cfg.valFraction() * n);
@@ -258,7 +265,7 @@ public final class Fitter {
                 maxKkt = Math.max(maxKkt, v);
             }
         }
-        Summary summary = new Summary(store.dir().toAbsolutePath().toString(), xKey, yKey, a, b, m, n, leftOut,
+        Summary summary = new Summary(store.dir().toAbsolutePath().toString(), xKey, yKey, a, b, m, n + outliers.length, leftOut, outliers,
                 train.length, nVal, constant, maxKkt, atPathEnd.get(), (System.nanoTime() - t0) / 1e9, cfg,
                 store.meta().map(StoreMeta::dataset).orElse(null), Provenance.now(gemm.name(), command));
         AtomicFiles.createDirectory(out, force, dir -> {

@@ -15,6 +15,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param patience    a target's path stops once its validation MSE has risen this many lambdas in a row
  * @param minLambdas  ... but not before this many lambdas
  * @param threads     worker threads over targets
+ * @param outlierZ    leave out models whose output on some fitted target lies more than this many robust standard
+ *                    deviations (1.4826 x the median absolute deviation over models) from that target's median: a
+ *                    guard against the rare training run that diverges; 0 keeps every model
  */
 public record LassoConfig(@JsonProperty("lambdas") int lambdas,
                           @JsonProperty("lambda_ratio") double lambdaRatio,
@@ -24,7 +27,8 @@ public record LassoConfig(@JsonProperty("lambdas") int lambdas,
                           @JsonProperty("max_sweeps") int maxSweeps,
                           @JsonProperty("patience") int patience,
                           @JsonProperty("min_lambdas") int minLambdas,
-                          @JsonProperty("threads") int threads) {
+                          @JsonProperty("threads") int threads,
+                          @JsonProperty("outlier_z") double outlierZ) {
     @JsonCreator
     public LassoConfig {
         if (lambdas < 1) {
@@ -51,25 +55,39 @@ public record LassoConfig(@JsonProperty("lambdas") int lambdas,
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
+        if (!(outlierZ == 0 || outlierZ >= 1) || Double.isInfinite(outlierZ)) {
+            throw new IllegalArgumentException("outlier_z must be 0 (keep every model) or a finite value >= 1, got "
+                    + outlierZ);
+        }
     }
 
     /** The defaults: 100 lambdas down to 1e-2 lambda_max, 10% validation, tight tolerance. */
     public static LassoConfig defaults() {
-        return new LassoConfig(100, 1e-2, 0.1, 0, 1e-10, 10_000, 5, 10, Runtime.getRuntime().availableProcessors());
+        return new LassoConfig(100, 1e-2, 0.1, 0, 1e-10, 10_000, 5, 10, Runtime.getRuntime().availableProcessors(),
+                0);
     }
 
     /** A copy with the given path length, ratio, validation fraction and seed. */
     public LassoConfig with(int lambdas, double ratio, double valFraction, long seed) {
-        return new LassoConfig(lambdas, ratio, valFraction, seed, tolerance, maxSweeps, patience, minLambdas, threads);
+        return new LassoConfig(lambdas, ratio, valFraction, seed, tolerance, maxSweeps, patience, minLambdas, threads,
+                outlierZ);
     }
 
     /** A copy with another tolerance and early-stopping patience. */
     public LassoConfig withTolerance(double tol, int patience, int minLambdas) {
-        return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tol, maxSweeps, patience, minLambdas, threads);
+        return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tol, maxSweeps, patience, minLambdas, threads,
+                outlierZ);
     }
 
     /** A copy with another thread count. */
     public LassoConfig withThreads(int t) {
-        return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tolerance, maxSweeps, patience, minLambdas, t);
+        return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tolerance, maxSweeps, patience, minLambdas, t,
+                outlierZ);
+    }
+
+    /** A copy that leaves out models more than {@code z} robust standard deviations out (0: none). */
+    public LassoConfig withOutlierZ(double z) {
+        return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tolerance, maxSweeps, patience, minLambdas,
+                threads, z);
     }
 }

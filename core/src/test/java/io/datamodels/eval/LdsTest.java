@@ -70,7 +70,7 @@ class LdsTest {
     @Test
     void refusesAHeldOutStoreOfOtherData() throws Exception {
         StoreMeta.DatasetRef ref = new StoreMeta.DatasetRef(null, "100", null, "10", 100, 10, "aaa", "bbb");
-        Fitter.Summary fit = new Fitter.Summary("s", "masks", "y", 0, 10, 100, 50, 0, 45, 5, new int[0], 0, 0, 1,
+        Fitter.Summary fit = new Fitter.Summary("s", "masks", "y", 0, 10, 100, 50, 0, new int[0], 45, 5, new int[0], 0, 0, 1,
                 LassoConfig.defaults(), ref, null);
         Synthetic syn = new Synthetic(100, 10, 2, 1, 0.1, 0.5, 1);
         Path other = tmp.resolve("other");

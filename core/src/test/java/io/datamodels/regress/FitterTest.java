@@ -188,6 +188,31 @@ class FitterTest {
         }
     }
 
+    /** Two diverged "models" with huge outputs on one target: outlier_z leaves them out and lists them. */
+    @Test
+    void outlierModelsAreLeftOutAndListed() throws Exception {
+        java.util.function.BiFunction<Integer, Integer, Double> y = (i, q) -> bit(i, 0) * 2 - bit(i, 1) + q
+                + 0.1 * new SeedStream(8, i).nextGaussian() + ((i == 17 || i == 250) && q == 1 ? 1e4 * bit(i, 2) + 5e3 : 0);
+        Path dir = store("outliers", DType.BOOL, 400, 10, 2, FitterTest::bit, y);
+        try (Store st = Store.open(dir, false)) {
+            Fitter.Summary kept = Fitter.fit(st, "x", "y", null, null, cfg(), Kernels.gemm(), tmp.resolve("all"), false,
+                    "t", QUIET);
+            assertArrayEquals(new int[0], kept.modelsOutliers());
+            Fitter.Summary s = Fitter.fit(st, "x", "y", null, null, cfg().withOutlierZ(50), Kernels.gemm(),
+                    tmp.resolve("robust"), false, "t", QUIET);
+            assertArrayEquals(new int[]{17, 250}, s.modelsOutliers());
+            assertEquals(400, s.modelsCompleted());
+            assertEquals(398, s.modelsTrain() + s.modelsVal());
+        }
+        Datamodels all = Datamodels.load(tmp.resolve("all"));
+        Datamodels robust = Datamodels.load(tmp.resolve("robust"));
+        assertEquals(2, robust.weight(0, 1), 0.1, "planted weight recovered without the outliers");
+        assertEquals(-1, robust.weight(1, 1), 0.1);
+        assertTrue(Math.abs(all.weight(0, 1) - 2) > 0.1 || Math.abs(all.weight(2, 1)) > 0.1,
+                "with the outliers the fit of target 1 is off: " + all.weight(0, 1) + ", " + all.weight(2, 1));
+        assertThrows(IllegalArgumentException.class, () -> cfg().withOutlierZ(0.5));
+    }
+
     @Test
     void constantColumnsGetZeroWeightAndAreReported() throws Exception {
         Path dir = store("const", DType.BOOL, 120, 12, 2, (i, j) -> j == 4 ? 1.0 : j == 9 ? 0.0 : bit(i, j),
