@@ -49,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
     /** The demo's experiment. */
     ExperimentConfig config() {
         return new ExperimentConfig("embedded", null, "all", "all", learner, null, "bernoulli", 0.5, seed, models,
-                heldOut, 100, 1e-2, 0.1,
+                heldOut, 100, 1e-2, 0.1, 0,
                 new ExperimentConfig.CounterfactualConfig("0:20", List.of(10, 25, 50), "full", 3),
                 new ExperimentConfig.SupportConfig("0:20", 250, List.of(10, 25, 50, 100, 250), "random", 3),
                 threads.threads);

@@ -94,6 +94,13 @@ class FitCommandTest {
                 "--lambda-ratio", "2");
         assertEquals(ExitCodes.INPUT, badRatio.code());
         assertTrue(badRatio.err().contains("lambda_ratio must be in (0, 1), got 2.0"), badRatio.err());
+        CliTest.Result badZ = CliTest.run("fit", "--store", store.toString(), "--out", tmp.resolve("z").toString(),
+                "--outlier-z", "0.5");
+        assertEquals(ExitCodes.INPUT, badZ.code());
+        assertEquals(1, badZ.err().lines().count(), badZ.err());
+        assertTrue(badZ.err().contains("outlier_z must be 0 (keep every model) or a finite value >= 1, got 0.5"),
+                badZ.err());
+        assertFalse(Files.exists(tmp.resolve("z")));
         Path wrong = tmp.resolve("wrong.npy");
         Npy.write(wrong, DType.BOOL, new boolean[149], 1, 149);
         CliTest.Result p = CliTest.run("predict", "--model", part.toString(), "--masks", wrong.toString(), "--out",

@@ -22,7 +22,7 @@ class RunCommandTest {
     private static final String CONFIG = """
             {"data": "embedded", "train": "120", "targets": "10", "learner": "softmax",
              "learner_config": {"epochs": 2}, "alpha": 0.5, "seed": 4, "models": 120, "held_out_models": 30,
-             "lambdas": 20, "lambda_ratio": 0.01, "val_fraction": 0.1,
+             "lambdas": 20, "lambda_ratio": 0.01, "val_fraction": 0.1, "outlier_z": 50,
              "counterfactual": {"targets": "0:3", "k": [5, 10], "base": "full", "retrains": 2},
              "support": {"targets": "0:10", "max_k": 40, "grid": [10, 40], "retrains": 2}}
             """;
@@ -82,6 +82,8 @@ class RunCommandTest {
     void configErrors() throws Exception {
         refused("\"alpha\": 0.5", "\"alpha\": 0.5, \"alfa\": 1", "alfa: unknown field");
         refused("\"alpha\": 0.5", "\"alpha\": 1.5", "alpha must be in (0, 1), got 1.5");
+        refused("\"outlier_z\": 50", "\"outlier_z\": 0.5",
+                "outlier_z must be 0 (keep every model) or a finite value >= 1, got 0.5");
         refused("{\"epochs\": 2}", "{\"epochs\": 0}", "epochs must be >= 1, got 0");
         refused("{\"targets\": \"0:3\", \"k\"", "{\"targets\": \"3:0\", \"k\"",
                 "counterfactual.targets: expected A:B with 0 <= A <= B, got '3:0'");

@@ -25,6 +25,7 @@ import java.util.List;
  * @param lambdas       LASSO path length
  * @param lambdaRatio   smallest lambda / lambda_max
  * @param valFraction   held-out fraction for choosing lambda
+ * @param outlierZ      leave out models with outputs more than this many robust sd from the median (0: keep all)
  * @param counterfactual counterfactual settings, null to skip
  * @param support       support settings, null to skip
  * @param threads       worker threads (null: all cores)
@@ -44,6 +45,7 @@ public record ExperimentConfig(@JsonProperty("data") String data,
                                @JsonProperty("lambdas") int lambdas,
                                @JsonProperty("lambda_ratio") double lambdaRatio,
                                @JsonProperty("val_fraction") double valFraction,
+                               @JsonProperty("outlier_z") double outlierZ,
                                @JsonProperty("counterfactual") CounterfactualConfig counterfactual,
                                @JsonProperty("support") SupportConfig support,
                                @JsonProperty("threads") Integer threads) {
@@ -67,6 +69,10 @@ public record ExperimentConfig(@JsonProperty("data") String data,
         }
         if (!(alpha > 0 && alpha < 1)) {
             throw new IllegalArgumentException("alpha must be in (0, 1), got " + alpha);
+        }
+        if (!(outlierZ == 0 || outlierZ >= 1) || Double.isInfinite(outlierZ)) {
+            throw new IllegalArgumentException("outlier_z must be 0 (keep every model) or a finite value >= 1, got "
+                    + outlierZ);
         }
         if (threads != null && threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);

@@ -93,7 +93,7 @@ public final class Pipeline {
         }
         LassoConfig lasso = LassoConfig.defaults().with(cfg.lambdas() == 0 ? 100 : cfg.lambdas(),
                 cfg.lambdaRatio() == 0 ? 1e-2 : cfg.lambdaRatio(), cfg.valFraction() == 0 ? 0.1 : cfg.valFraction(),
-                cfg.seed()).withThreads(threads);
+                cfg.seed()).withThreads(threads).withOutlierZ(cfg.outlierZ());
         double targetAcc;
         double trainAcc;
         try (Store s = Store.open(store, false)) {
