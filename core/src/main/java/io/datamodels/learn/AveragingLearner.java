@@ -103,14 +103,14 @@ public final class AveragingLearner implements Learner {
                 case Outcome.Ok ok -> rows.add(ok.outputs());
             }
         }
-        Map<String, Object> mean = new LinkedHashMap<>();
+        Map<String, Object> averaged = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : rows.getFirst().entrySet()) {
             String key = e.getKey();
             Object first = e.getValue();
             try {
-                mean.put(key, switch (first) {
-                    case float[] f -> meanFloat(key, f.length, rows);
-                    case double[] d -> meanDouble(key, d.length, rows);
+                averaged.put(key, switch (first) {
+                    case float[] f -> toFloat(mean(key, f.length, rows, float[].class));
+                    case double[] d -> mean(key, d.length, rows, double[].class);
                     case boolean[] b -> majority(key, b.length, rows);
                     default -> throw new IllegalArgumentException("output '" + key + "': expected float or bool rows "
                             + "to average over runs_per_mask = " + runs + ", got " + first.getClass().getSimpleName());
@@ -119,7 +119,7 @@ public final class AveragingLearner implements Learner {
                 return new Outcome.Failed(ex.getMessage());
             }
         }
-        return new Outcome.Ok(mean);
+        return new Outcome.Ok(averaged);
     }
 
     private static Object row(String key, int len, Map<String, Object> row, Class<?> type) {
@@ -130,33 +130,34 @@ public final class AveragingLearner implements Learner {
         return v;
     }
 
-    private float[] meanFloat(String key, int len, List<Map<String, Object>> rows) {
+    /** Mean over the runs of key's float or double rows, summed in double. */
+    private double[] mean(String key, int len, List<Map<String, Object>> rows, Class<?> type) {
         double[] acc = new double[len];
         for (Map<String, Object> row : rows) {
-            float[] v = (float[]) row(key, len, row, float[].class);
-            for (int j = 0; j < len; j++) {
-                acc[j] += v[j];
-            }
-        }
-        float[] res = new float[len];
-        for (int j = 0; j < len; j++) {
-            res[j] = (float) (acc[j] / runs);
-        }
-        return res;
-    }
-
-    private double[] meanDouble(String key, int len, List<Map<String, Object>> rows) {
-        double[] acc = new double[len];
-        for (Map<String, Object> row : rows) {
-            double[] v = (double[]) row(key, len, row, double[].class);
-            for (int j = 0; j < len; j++) {
-                acc[j] += v[j];
+            Object v = row(key, len, row, type);
+            if (v instanceof float[] f) {
+                for (int j = 0; j < len; j++) {
+                    acc[j] += f[j];
+                }
+            } else {
+                double[] d = (double[]) v;
+                for (int j = 0; j < len; j++) {
+                    acc[j] += d[j];
+                }
             }
         }
         for (int j = 0; j < len; j++) {
             acc[j] /= runs;
         }
         return acc;
+    }
+
+    private static float[] toFloat(double[] v) {
+        float[] f = new float[v.length];
+        for (int j = 0; j < v.length; j++) {
+            f[j] = (float) v[j];
+        }
+        return f;
     }
 
     private boolean[] majority(String key, int len, List<Map<String, Object>> rows) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.datamodels.IndexRange;
+import io.datamodels.regress.LassoConfig;
 
 import java.util.List;
 
@@ -70,10 +71,7 @@ public record ExperimentConfig(@JsonProperty("data") String data,
         if (!(alpha > 0 && alpha < 1)) {
             throw new IllegalArgumentException("alpha must be in (0, 1), got " + alpha);
         }
-        if (!(outlierZ == 0 || outlierZ >= 1) || Double.isInfinite(outlierZ)) {
-            throw new IllegalArgumentException("outlier_z must be 0 (keep every model) or a finite value >= 1, got "
-                    + outlierZ);
-        }
+        LassoConfig.checkOutlierZ(outlierZ);
         if (threads != null && threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }

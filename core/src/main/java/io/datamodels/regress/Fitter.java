@@ -265,8 +265,9 @@ public final class Fitter {
                 maxKkt = Math.max(maxKkt, v);
             }
         }
-        Summary summary = new Summary(store.dir().toAbsolutePath().toString(), xKey, yKey, a, b, m, n + outliers.length, leftOut, outliers,
-                train.length, nVal, constant, maxKkt, atPathEnd.get(), (System.nanoTime() - t0) / 1e9, cfg,
+        Summary summary = new Summary(store.dir().toAbsolutePath().toString(), xKey, yKey, a, b, m,
+                n + outliers.length, leftOut, outliers, train.length, nVal, constant, maxKkt, atPathEnd.get(),
+                (System.nanoTime() - t0) / 1e9, cfg,
                 store.meta().map(StoreMeta::dataset).orElse(null), Provenance.now(gemm.name(), command));
         AtomicFiles.createDirectory(out, force, dir -> {
             Npy.write(dir.resolve("weights.npy"), DType.FLOAT32, wRaw, m, t);

@@ -55,9 +55,18 @@ public record LassoConfig(@JsonProperty("lambdas") int lambdas,
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
-        if (!(outlierZ == 0 || outlierZ >= 1) || Double.isInfinite(outlierZ)) {
+        checkOutlierZ(outlierZ);
+    }
+
+    /**
+     * Checks an {@code outlier_z} value: 0 (keep every model) or finite and >= 1.
+     *
+     * @throws IllegalArgumentException naming the field, the expected and the actual value
+     */
+    public static void checkOutlierZ(double z) {
+        if (!(z == 0 || z >= 1) || Double.isInfinite(z)) {
             throw new IllegalArgumentException("outlier_z must be 0 (keep every model) or a finite value >= 1, got "
-                    + outlierZ);
+                    + z);
         }
     }
 
