@@ -216,7 +216,7 @@ public final class Dataset {
      * @throws IllegalArgumentException naming the selection and this dataset's size if it picks a missing row
      */
     public Dataset select(Selection selection) {
-        return gather(name + "[" + selection + "]", selection.indices(rows));
+        return gather(name + "[" + selection + "]", selection.indicesFor(labels));
     }
 
     /**

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 /**
  * Reads the row indices of a {@link Selection} index file: a {@code .npy} holding a 1-D little-endian int32 or int64
  * array (recognised by its magic, not its name), or text with one integer per line (blank lines and lines starting
- * with {@code #} are skipped). Deliberately minimal; the full npy reader lives in the store package.
+ * with {@code #} are skipped). Each index may appear at most once. Deliberately minimal; the full npy reader lives in
+ * the store package.
  */
 final class IndexFiles {
     private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -26,13 +27,20 @@ final class IndexFiles {
     private IndexFiles() {
     }
 
-    /** Returns the indices the file holds, in file order. */
+    /**
+     * Returns the indices the file holds, in file order.
+     *
+     * @throws DataFormatException if the file is malformed or holds an index twice (naming the index and both
+     *     positions: entries {@code index[k]} of a {@code .npy}, lines of a text file)
+     */
     static int[] read(Path file) throws IOException {
         Inputs.requireFile(file);
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length >= NPY_MAGIC.length
                 && Arrays.equals(bytes, 0, NPY_MAGIC.length, NPY_MAGIC, 0, NPY_MAGIC.length)) {
-            return readNpy(file, bytes);
+            int[] v = readNpy(file, bytes);
+            requireDistinct(file, v, null);
+            return v;
         }
         if (Inputs.name(file).toLowerCase(Locale.ROOT).endsWith(".npy")) {
             byte[] head = Arrays.copyOf(bytes, Math.min(bytes.length, NPY_MAGIC.length));
@@ -124,6 +132,7 @@ final class IndexFiles {
         String text = new String(bytes, StandardCharsets.UTF_8);
         String[] lines = text.split("\r?\n", -1);
         int[] out = new int[16];
+        int[] lineOf = new int[16];
         int n = 0;
         for (int ln = 0; ln < lines.length; ln++) {
             String s = lines[ln].strip();
@@ -138,9 +147,26 @@ final class IndexFiles {
             }
             if (n == out.length) {
                 out = Arrays.copyOf(out, n * 2);
+                lineOf = Arrays.copyOf(lineOf, n * 2);
             }
+            lineOf[n] = ln + 1;
             out[n++] = v;
         }
-        return Arrays.copyOf(out, n);
+        int[] v = Arrays.copyOf(out, n);
+        requireDistinct(file, v, lineOf);
+        return v;
+    }
+
+    /** Fails on the first repeated index; positions are entries, or text lines when {@code lineOf} is given. */
+    private static void requireDistinct(Path file, int[] v, int[] lineOf) throws DataFormatException {
+        java.util.Map<Integer, Integer> first = new java.util.HashMap<>();
+        for (int k = 0; k < v.length; k++) {
+            Integer was = first.putIfAbsent(v[k], k);
+            if (was != null) {
+                String pos = lineOf == null ? "index[" + was + "] and index[" + k + "]"
+                        : "lines " + lineOf[was] + " and " + lineOf[k];
+                throw new DataFormatException(file, "index " + v[k], "each index at most once", "it at " + pos);
+            }
+        }
     }
 }

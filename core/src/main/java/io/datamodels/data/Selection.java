@@ -6,13 +6,31 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Which rows of a dataset to use: all, the first N, a half-open range A:B, or an explicit list of indices read from
- * an index file ({@code .npy} int32/int64 1-D, or text with one index per line).
+ * Which rows of a dataset to use: all, the first N, a half-open range A:B, an explicit list of indices read from
+ * an index file ({@code .npy} int32/int64 1-D, or text with one index per line; each index at most once), or N rows
+ * drawn at random, uniformly or stratified by class (for sources sorted by class, where the first N would miss
+ * classes).
  *
  * <p>String forms ({@link #parse(String)}): {@code all}, {@code 5000}, {@code 100:600}, {@code @path/to/file.txt},
- * {@code @file.npy}. {@code toString()} gives the same form back.
+ * {@code @file.npy}, {@code random:N[:SEED]}, {@code stratified:N[:SEED]} (SEED defaults to 0). {@code toString()}
+ * gives the same form back, with the seed written out for the random forms.
+ *
+ * <p>The random forms are reproducible from the string alone, in any language, with the SplitMix64 stream of
+ * {@link io.datamodels.subset.SeedStream} and its unbiased {@code nextInt(bound)}:
+ * <ul>
+ *   <li>{@code random:N:SEED} over a source of {@code size} rows: the stream {@code (SEED, index 0, salt 41)};
+ *       a partial Fisher-Yates shuffle of {@code a = [0, 1, ..., size-1]}: for {@code i = 0 .. N-1},
+ *       {@code j = i + nextInt(size - i)}, swap {@code a[i], a[j]}; the selection is {@code a[0..N)} sorted
+ *       ascending (so mask column order follows the source order).</li>
+ *   <li>{@code stratified:N:SEED}: with {@code c_k} rows of class {@code k} among {@code size}, class {@code k} gets
+ *       {@code floor(N c_k / size)} rows plus one more for the {@code N - sum floor(...)} classes with the largest
+ *       remainders {@code (N c_k) mod size} (largest-remainder rounding; ties go to the smaller class index). Class
+ *       {@code k}'s rows are drawn from its row indices in ascending order by the partial Fisher-Yates shuffle above
+ *       with the stream {@code (SEED, index k, salt 42)}; the union is sorted ascending.</li>
+ * </ul>
  */
-public sealed interface Selection permits Selection.All, Selection.First, Selection.Range, Selection.Indices {
+public sealed interface Selection permits Selection.All, Selection.First, Selection.Range, Selection.Indices,
+        Selection.Random, Selection.Stratified {
 
     /**
      * Returns the selected row indices, in order, for a dataset of {@code size} rows.
@@ -21,6 +39,16 @@ public sealed interface Selection permits Selection.All, Selection.First, Select
      *     {@code [0, size)}
      */
     int[] indices(int size);
+
+    /**
+     * Returns the selected row indices of a dataset whose rows have these class labels ({@code labels.length} rows).
+     * Only {@link Stratified} reads the labels; every other selection gives {@code indices(labels.length)}.
+     *
+     * @throws IllegalArgumentException as {@link #indices(int)}
+     */
+    default int[] indicesFor(int[] labels) {
+        return indices(labels.length);
+    }
 
     /** Returns the selection that keeps every row. */
     static Selection all() {
@@ -42,8 +70,19 @@ public sealed interface Selection permits Selection.All, Selection.First, Select
         return new Indices("[" + indices.length + " indices]", indices);
     }
 
+    /** Returns {@code n} rows drawn uniformly without replacement with seed {@code seed}, in ascending order. */
+    static Selection random(int n, long seed) {
+        return new Random(n, seed);
+    }
+
+    /** Returns {@code n} rows drawn with the source's class proportions with seed {@code seed}, in ascending order. */
+    static Selection stratified(int n, long seed) {
+        return new Stratified(n, seed);
+    }
+
     /**
-     * Parses {@code all}, {@code N}, {@code A:B} or {@code @FILE}; for {@code @FILE} the index file is read now.
+     * Parses {@code all}, {@code N}, {@code A:B}, {@code @FILE}, {@code random:N[:SEED]} or
+     * {@code stratified:N[:SEED]}; for {@code @FILE} the index file is read now.
      *
      * @return the selection the string describes
      * @throws IllegalArgumentException if the string is none of these forms
@@ -64,6 +103,26 @@ public sealed interface Selection permits Selection.All, Selection.First, Select
             }
             Path path = Path.of(file);
             return new Indices("@" + file, IndexFiles.read(path));
+        }
+        String lower = s.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("random:") || lower.startsWith("stratified:")) {
+            String[] p = s.split(":", -1);
+            if (p.length > 3) {
+                throw malformed(spec);
+            }
+            int n = parseCount(p[1].strip(), spec);
+            long seed = 0;
+            if (p.length == 3) {
+                try {
+                    seed = Long.parseLong(p[2].strip());
+                } catch (NumberFormatException e) {
+                    throw malformed(spec);
+                }
+            }
+            if (n <= 0) {
+                throw new IllegalArgumentException("selection '" + spec + "': N: expected >= 1, got " + n);
+            }
+            return lower.startsWith("random:") ? random(n, seed) : stratified(n, seed);
         }
         int colon = s.indexOf(':');
         if (colon < 0) {
@@ -95,7 +154,8 @@ public sealed interface Selection permits Selection.All, Selection.First, Select
     }
 
     private static IllegalArgumentException malformed(String spec) {
-        return new IllegalArgumentException("selection: expected 'all', N, A:B (half-open) or @FILE, got '" + spec
+        return new IllegalArgumentException("selection: expected 'all', N, A:B (half-open), @FILE, random:N[:SEED] or "
+                + "stratified:N[:SEED], got '" + spec
                 + "'");
     }
 
@@ -206,5 +266,127 @@ public sealed interface Selection permits Selection.All, Selection.First, Select
         public String toString() {
             return source;
         }
+    }
+
+    /** {@code n} rows drawn uniformly without replacement (see the class comment), in ascending order. */
+    record Random(int n, long seed) implements Selection {
+        /** Checks {@code n >= 1}. */
+        public Random {
+            if (n < 1) {
+                throw new IllegalArgumentException("selection: random: N: expected >= 1, got " + n);
+            }
+        }
+
+        @Override
+        public int[] indices(int size) {
+            if (n > size) {
+                throw new IllegalArgumentException("selection '" + this + "': N: expected at most " + size
+                        + " (the dataset size), got " + n);
+            }
+            int[] a = new int[size];
+            Arrays.setAll(a, i -> i);
+            return draw(a, n, new io.datamodels.subset.SeedStream(seed, 0, SALT_RANDOM));
+        }
+
+        @Override
+        public String toString() {
+            return "random:" + n + ":" + seed;
+        }
+    }
+
+    /**
+     * {@code n} rows with the class proportions of the source, largest-remainder rounding, drawn uniformly within each
+     * class (see the class comment), in ascending order.
+     */
+    record Stratified(int n, long seed) implements Selection {
+        /** Checks {@code n >= 1}. */
+        public Stratified {
+            if (n < 1) {
+                throw new IllegalArgumentException("selection: stratified: N: expected >= 1, got " + n);
+            }
+        }
+
+        /** Always fails: stratifying needs the labels ({@link #indicesFor(int[])}). */
+        @Override
+        public int[] indices(int size) {
+            throw new IllegalArgumentException("selection '" + this + "': needs the class labels of the source");
+        }
+
+        @Override
+        public int[] indicesFor(int[] labels) {
+            int size = labels.length;
+            if (n > size) {
+                throw new IllegalArgumentException("selection '" + this + "': N: expected at most " + size
+                        + " (the dataset size), got " + n);
+            }
+            int classes = 0;
+            for (int k = 0; k < size; k++) {
+                if (labels[k] < 0) {
+                    throw new IllegalArgumentException("selection '" + this + "': label[" + k
+                            + "]: expected >= 0, got " + labels[k]);
+                }
+                classes = Math.max(classes, labels[k] + 1);
+            }
+            int[] count = new int[classes];
+            for (int l : labels) {
+                count[l]++;
+            }
+            int[] quota = new int[classes];
+            long[] rem = new long[classes];
+            int assigned = 0;
+            for (int k = 0; k < classes; k++) {
+                long p = (long) n * count[k];
+                quota[k] = (int) (p / size);
+                rem[k] = p % size;
+                assigned += quota[k];
+            }
+            Integer[] order = new Integer[classes];
+            Arrays.setAll(order, k -> k);
+            Arrays.sort(order, (x, y) -> rem[x] != rem[y] ? Long.compare(rem[y], rem[x]) : Integer.compare(x, y));
+            for (int r = 0; r < n - assigned; r++) {
+                quota[order[r]]++;
+            }
+            int[][] members = new int[classes][];
+            int[] fill = new int[classes];
+            for (int k = 0; k < classes; k++) {
+                members[k] = new int[count[k]];
+            }
+            for (int i = 0; i < size; i++) {
+                members[labels[i]][fill[labels[i]]++] = i;
+            }
+            int[] out = new int[n];
+            int at = 0;
+            for (int k = 0; k < classes; k++) {
+                if (quota[k] > 0) {
+                    int[] d = draw(members[k], quota[k], new io.datamodels.subset.SeedStream(seed, k, SALT_STRATIFIED));
+                    System.arraycopy(d, 0, out, at, d.length);
+                    at += d.length;
+                }
+            }
+            Arrays.sort(out);
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return "stratified:" + n + ":" + seed;
+        }
+    }
+
+    /** Stream salts of the random selections (documented in the class comment). */
+    long SALT_RANDOM = 41;
+    long SALT_STRATIFIED = 42;
+
+    /** The first {@code n} entries of a partial Fisher-Yates shuffle of {@code a} (modified), sorted ascending. */
+    private static int[] draw(int[] a, int n, io.datamodels.subset.SeedStream r) {
+        for (int i = 0; i < n; i++) {
+            int j = i + r.nextInt(a.length - i);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        int[] out = Arrays.copyOf(a, n);
+        Arrays.sort(out);
+        return out;
     }
 }

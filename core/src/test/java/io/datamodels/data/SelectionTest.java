@@ -74,9 +74,11 @@ class SelectionTest {
 
     @Test
     void malformedStringsAreRejected() {
-        for (String s : new String[] {"", "abc", "-5", "1:2:3", "10:", ":10", "1.5", "@", "99999999999", "5 000"}) {
+        for (String s : new String[] {"", "abc", "-5", "1:2:3", "10:", ":10", "1.5", "@", "99999999999", "5 000",
+                "random:", "random:x", "random:-5", "random:5:x", "random:5:1:2", "stratified:", "stratified:5:1.5"}) {
             var e = assertThrows(IllegalArgumentException.class, () -> Selection.parse(s), s);
-            assertEquals("selection: expected 'all', N, A:B (half-open) or @FILE, got '" + s + "'", e.getMessage());
+            assertEquals("selection: expected 'all', N, A:B (half-open), @FILE, random:N[:SEED] or stratified:N[:SEED], "
+                    + "got '" + s + "'", e.getMessage());
         }
         var e = assertThrows(IllegalArgumentException.class, () -> Selection.parse("600:100"));
         assertEquals("selection '600:100': range: expected A <= B, got 600 > 100", e.getMessage());
@@ -103,9 +105,9 @@ class SelectionTest {
     @Test
     void readsTextIndexFiles() throws IOException {
         Path f = tmp.resolve("subset.txt");
-        Files.writeString(f, "# chosen rows\n4\n\n 0 \r\n2\n4\n");
+        Files.writeString(f, "# chosen rows\n4\n\n 0 \r\n2\n");
         Selection s = Selection.parse("@" + f);
-        assertArrayEquals(new int[] {4, 0, 2, 4}, s.indices(5));
+        assertArrayEquals(new int[] {4, 0, 2}, s.indices(5));
         assertEquals("@" + f, s.toString());
         assertEquals(s, Selection.parse("@" + f));
         Path bad = tmp.resolve("bad.txt");
@@ -180,5 +182,102 @@ class SelectionTest {
         assertArrayEquals(new int[] {2, 1}, s.indices(3));
         assertEquals(Selection.of(2, 1), s);
         assertEquals(Selection.of(2, 1).hashCode(), s.hashCode());
+    }
+
+    @Test
+    void duplicateIndicesAreRefusedNamingFileIndexAndPositions() throws IOException {
+        Path txt = tmp.resolve("dup.txt");
+        Files.writeString(txt, "# rows\n4\n0\n\n2\n4\n");
+        var e = assertThrows(DataFormatException.class, () -> Selection.parse("@" + txt));
+        assertEquals("dup.txt: index 4: expected each index at most once, got it at lines 2 and 6", e.getMessage());
+        Path npy = tmp.resolve("dup.npy");
+        Files.write(npy, npy("{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }", longs(9, 3, 5, 3)));
+        e = assertThrows(DataFormatException.class, () -> Selection.parse("@" + npy));
+        assertEquals("dup.npy: index 3: expected each index at most once, got it at index[1] and index[3]",
+                e.getMessage());
+    }
+
+    // Expected indices below come from an independent Python implementation of the algorithm in Selection's class
+    // comment (SplitMix64 with arbitrary-precision integers masked to 64 bits), not from this code.
+    @Test
+    void randomMatchesTheDocumentedAlgorithm() throws IOException {
+        assertArrayEquals(new int[] {0, 3, 5, 11, 19}, Selection.parse("random:5:7").indices(20));
+        assertArrayEquals(new int[] {0, 5, 6}, Selection.parse("random:3").indices(10));
+        assertArrayEquals(new int[] {182, 334, 420, 697}, Selection.parse("random:4:-3").indices(1000));
+        assertEquals("random:3:0", Selection.parse("random:3").toString());
+        assertEquals(Selection.random(5, 7), Selection.parse(Selection.random(5, 7).toString()));
+        // Labels are ignored by the uniform draw.
+        assertArrayEquals(Selection.random(5, 7).indices(20), Selection.random(5, 7).indicesFor(new int[20]));
+    }
+
+    @Test
+    void randomIsDistinctSortedDeterministicAndSeedDependent() {
+        int[] a = Selection.random(500, 3).indices(2000);
+        assertEquals(500, a.length);
+        for (int k = 1; k < a.length; k++) {
+            assertTrue(a[k - 1] < a[k], "strictly ascending, so distinct");
+        }
+        assertTrue(a[0] >= 0 && a[a.length - 1] < 2000);
+        assertArrayEquals(a, Selection.random(500, 3).indices(2000));
+        assertTrue(!java.util.Arrays.equals(a, Selection.random(500, 4).indices(2000)));
+        assertArrayEquals(java.util.stream.IntStream.range(0, 7).toArray(), Selection.random(7, 1).indices(7));
+    }
+
+    @Test
+    void stratifiedMatchesTheDocumentedAlgorithm() throws IOException {
+        int[] labels = new int[20]; // class-sorted: 10 of class 0, 7 of class 1, 3 of class 2
+        java.util.Arrays.fill(labels, 10, 17, 1);
+        java.util.Arrays.fill(labels, 17, 20, 2);
+        // Quotas 5, 3.5, 1.5: floors 5, 3, 1 and the one left over to the tie 10 = 10 broken by class index -> 5, 4, 1.
+        assertArrayEquals(new int[] {0, 3, 7, 8, 9, 10, 12, 13, 14, 17},
+                Selection.parse("stratified:10:5").indicesFor(labels));
+        // Quotas 3.5, 2.45, 1.05 -> 4, 2, 1.
+        assertArrayEquals(new int[] {1, 5, 6, 7, 11, 16, 18}, Selection.parse("stratified:7").indicesFor(labels));
+        assertEquals("stratified:7:0", Selection.parse("stratified:7").toString());
+    }
+
+    @Test
+    void stratifiedKeepsTheClassProportionsOnRealData() throws IOException {
+        Dataset train = EmbeddedSample.loadTrain();
+        int[] labels = train.labels();
+        int[] count = new int[train.numClasses()];
+        for (int l : labels) {
+            count[l]++;
+        }
+        int n = 333;
+        int[] idx = Selection.stratified(n, 9).indicesFor(labels);
+        assertEquals(n, idx.length);
+        int[] got = new int[train.numClasses()];
+        for (int k = 0; k < idx.length; k++) {
+            assertTrue(k == 0 || idx[k - 1] < idx[k], "strictly ascending, so distinct");
+            got[labels[idx[k]]]++;
+        }
+        int sum = 0;
+        for (int c = 0; c < count.length; c++) {
+            double quota = (double) n * count[c] / labels.length;
+            assertTrue(got[c] == Math.floor(quota) || got[c] == Math.floor(quota) + 1, "class " + c);
+            sum += got[c];
+        }
+        assertEquals(n, sum);
+        assertArrayEquals(idx, Selection.stratified(n, 9).indicesFor(labels));
+        // Dataset.select passes the labels: the selected rows are the same.
+        Dataset sel = train.select(Selection.stratified(n, 9));
+        assertEquals(train.select(idx).fingerprint(), sel.fingerprint());
+        assertEquals(train.name() + "[stratified:333:9]", sel.name());
+    }
+
+    @Test
+    void randomSelectionErrors() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Selection.parse("random:0"));
+        assertEquals("selection 'random:0': N: expected >= 1, got 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Selection.parse("stratified:0:3"));
+        assertEquals("selection 'stratified:0:3': N: expected >= 1, got 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Selection.random(11, 0).indices(10));
+        assertEquals("selection 'random:11:0': N: expected at most 10 (the dataset size), got 11", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Selection.stratified(11, 0).indicesFor(new int[10]));
+        assertEquals("selection 'stratified:11:0': N: expected at most 10 (the dataset size), got 11",
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Selection.stratified(1, 0).indices(10));
+        assertEquals("selection 'stratified:1:0': needs the class labels of the source", e.getMessage());
     }
 }
