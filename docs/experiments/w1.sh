@@ -41,8 +41,8 @@ if [ -z "$sizes" ]; then
   sizes="$sizes $n"
 fi
 for k in $sizes; do
-  [ -f "$d/fit-$k/fit.json" ] || ./datamodels fit --store "$d/store" --models "$k" --targets 0:$scan $fit_args --out "$d/fit-$k" --force | tail -n 1
-  [ -f "$d/lds-$k/lds.json" ] || ./datamodels eval lds --model "$d/fit-$k" --store "$d/held-out" --out "$d/lds-$k" --force | head -n 1 \
+  [ -f "$d/fit-$k/fit.json" ] || ./datamodels fit --store "$d/store" --rows "$k" --target-range 0:$scan $fit_args --out "$d/fit-$k" --force | tail -n 1
+  [ -f "$d/lds-$k/lds.json" ] || ./datamodels eval lds --model "$d/fit-$k" --held-out "$d/held-out" --out "$d/lds-$k" --force | head -n 1 \
     | sed "s/^/N=$k: /" | tee -a "$d/summary.txt"
 done
 final=$d/fit-$n
@@ -50,14 +50,14 @@ if [ "$targets" -gt 0 ]; then
   final=$d/fit-all
   if [ ! -f "$final/fit.json" ]; then
     start=$(date +%s)
-    ./datamodels fit --store "$d/store" --targets 0:$targets $fit_args --out "$final" --force | tail -n 1
+    ./datamodels fit --store "$d/store" --target-range 0:$targets $fit_args --out "$final" --force | tail -n 1
     log "fit of all $targets targets on $n models: $(( $(date +%s) - start )) s"
   fi
-  [ -f "$d/lds-all/lds.json" ] || ./datamodels eval lds --model "$final" --store "$d/held-out" --out "$d/lds-all" --force \
+  [ -f "$d/lds-all/lds.json" ] || ./datamodels eval lds --model "$final" --held-out "$d/held-out" --out "$d/lds-all" --force \
     | head -n 1 | sed "s/^/all targets, N=$n: /" | tee -a "$d/summary.txt"
 fi
 [ -f "$d/cf/counterfactual.json" ] || ./datamodels eval counterfactual --model "$final" --store "$d/store" \
-  --targets 0:$cf_targets --k 10,25,50,100 --base random --retrains 5 --threads 2 --out "$d/cf" --force | tee -a "$d/summary.txt"
+  --target-range 0:$cf_targets --k 10,25,50,100 --base random --retrains 5 --threads 2 --out "$d/cf" --force | tee -a "$d/summary.txt"
 [ -f "$d/support/support.json" ] || ./datamodels eval support --model "$final" --store "$d/store" \
-  --targets 0:$support_targets --max-k 250 --grid 10,25,50,100,250 --base random --retrains 5 --threads 2 \
+  --target-range 0:$support_targets --max-k 250 --grid 10,25,50,100,250 --base random --retrains 5 --threads 2 \
   --out "$d/support" --force | tee -a "$d/summary.txt"

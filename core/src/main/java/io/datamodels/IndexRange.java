@@ -3,8 +3,8 @@ package io.datamodels;
 import java.util.stream.IntStream;
 
 /**
- * A half-open range of indices {@code [from, to)}, written {@code A:B} on the command line ({@code --targets},
- * {@code --range}) and in experiment configs. An empty range ({@code A == B}) is allowed; whether it fits a store or a
+ * A half-open range of indices {@code [from, to)}, written {@code A:B} on the command line ({@code --target-range},
+ * {@code --rows}) and in experiment configs. An empty range ({@code A == B}) is allowed; whether it fits a store or a
  * fit is checked where that is known.
  *
  * @param from first index, inclusive

@@ -35,7 +35,7 @@ final class BenchCommand {
             description = "Create a store of about --gib GiB (masks + float32 outputs), write every row from "
                     + "--threads threads in forced batches, read everything back and verify it, then delete it.")
     static final class StoreBench implements Callable<Integer> {
-        @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Scratch folder (must not exist).")
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Scratch folder (must not exist).")
         Path dir;
 
         @Option(names = "--gib", defaultValue = "3.2", description = "Store size in GiB (default ${DEFAULT-VALUE}).")

@@ -31,7 +31,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-n", "--models"}, defaultValue = "1000", description = "Models for fitting (default ${DEFAULT-VALUE}).")
     long models;
 
-    @Option(names = "--held-out", defaultValue = "200", description = "Held-out models for the LDS (default ${DEFAULT-VALUE}).")
+    @Option(names = "--held-out-models", defaultValue = "200",
+            description = "Held-out models for the LDS (default ${DEFAULT-VALUE}).")
     long heldOut;
 
     @Option(names = "--learner", defaultValue = "softmax", description = "mlp or softmax (default ${DEFAULT-VALUE}).")

@@ -27,9 +27,9 @@ final class EvalCommand {
         @Mixin
         ModelOption model;
 
-        @Option(names = "--store", required = true, paramLabel = "DIR",
+        @Option(names = "--held-out", required = true, paramLabel = "DIR",
                 description = "Held-out store: same data and targets, other seed, trained with the same learner.")
-        Path store;
+        Path heldOut;
 
         @Mixin
         OutputOptions output;
@@ -44,7 +44,7 @@ final class EvalCommand {
         public Integer call() throws Exception {
             PrintWriter w = spec.commandLine().getOut();
             output.requireAbsent();
-            try (Store s = Store.open(store, false)) {
+            try (Store s = Store.open(heldOut, false)) {
                 Lds.Result r = Lds.run(model.model, s, Kernels.gemm(), seed);
                 int from = io.datamodels.Json.read(model.model.resolve(Fitter.FIT_JSON), Fitter.Summary.class)
                         .targetFrom();
@@ -67,11 +67,12 @@ final class EvalCommand {
         @Mixin
         ModelOption model;
 
-        @Option(names = "--store", required = true, paramLabel = "DIR",
-                description = "The store the datamodels were fitted on (its learner and config are reused).")
+        @Option(names = "--store", paramLabel = "DIR",
+                description = "The store the datamodels were fitted on, whose learner and config are reused (default: "
+                        + "the store named in the fit folder's fit.json; if given, it must be that store).")
         Path store;
 
-        @Option(names = "--targets", defaultValue = "0:20", paramLabel = "A:B",
+        @Option(names = "--target-range", defaultValue = "0:20", paramLabel = "A:B",
                 description = "Targets, as a range of the fitted targets (default ${DEFAULT-VALUE}).")
         String targets;
 
@@ -92,7 +93,35 @@ final class EvalCommand {
         OutputOptions output;
 
         int[] targetList(picocli.CommandLine.Model.CommandSpec spec) {
-            return RangeArg.parse(spec, "--targets", targets).indices();
+            return RangeArg.parse(spec, "--target-range", targets).indices();
+        }
+
+        /**
+         * The fitted store: {@code --store} if given, after checking it is the folder fit.json names (when that
+         * folder still exists; a moved store is accepted, its data checked by fingerprint later), else fit.json's.
+         */
+        Path fittedStore() throws java.io.IOException {
+            Path fitJson = model.model.resolve(Fitter.FIT_JSON);
+            if (!java.nio.file.Files.isRegularFile(fitJson)) {
+                throw new java.nio.file.NoSuchFileException(fitJson + ": does not exist (--model: expected a folder "
+                        + "written by 'fit')");
+            }
+            String recorded = io.datamodels.Json.read(fitJson, Fitter.Summary.class).store();
+            Path rec = recorded == null ? null : Path.of(recorded);
+            if (store == null) {
+                if (rec == null || !java.nio.file.Files.isDirectory(rec)) {
+                    throw new io.datamodels.store.StoreException(Fitter.FIT_JSON + ": store: expected an existing "
+                            + "folder, got " + (rec == null ? "none" : "'" + rec + "'")
+                            + " (name the fitted store with --store)");
+                }
+                return rec;
+            }
+            if (rec != null && java.nio.file.Files.isDirectory(rec) && java.nio.file.Files.isDirectory(store)
+                    && !java.nio.file.Files.isSameFile(rec, store)) {
+                throw new io.datamodels.store.StoreException("--store: expected the store the datamodels were fitted "
+                        + "on, " + rec + " (" + Fitter.FIT_JSON + ": store), got " + store.toAbsolutePath());
+            }
+            return store;
         }
 
         Path workDir() {
@@ -116,7 +145,8 @@ final class EvalCommand {
         @Option(names = "--k", defaultValue = "10,20,50,100", description = "Removal sizes (default ${DEFAULT-VALUE}).")
         String ks;
 
-        @Option(names = "--base", defaultValue = "full", description = "full or random (a fresh alpha-subset) (default ${DEFAULT-VALUE}).")
+        @Option(names = "--base", defaultValue = "random",
+                description = "random (a fresh alpha-subset, as the datamodels were fitted) or full (default ${DEFAULT-VALUE}).")
         String base;
 
         @Spec
@@ -128,7 +158,7 @@ final class EvalCommand {
             io.datamodels.eval.Counterfactual cf = new io.datamodels.eval.Counterfactual(o.targetList(spec),
                     parseKs(ks), base, o.retrains, o.seed);
             PrintWriter w = spec.commandLine().getOut();
-            try (Store s = Store.open(o.store, false); Progress p = Progress.create(w, "retrain", "models")) {
+            try (Store s = Store.open(o.fittedStore(), false); Progress p = Progress.create(w, "retrain", "models")) {
                 var r = cf.run(o.model.model, s, o.workDir(), Kernels.gemm(), o.threads.count(),
                         new Progress.Training(p));
                 io.datamodels.eval.Counterfactual.write(r, o.output.out, o.output.force);
@@ -173,7 +203,7 @@ final class EvalCommand {
             io.datamodels.eval.Support sp = new io.datamodels.eval.Support(o.targetList(spec), maxK, parseKs(grid),
                     base, o.retrains, o.seed);
             PrintWriter w = spec.commandLine().getOut();
-            try (Store s = Store.open(o.store, false); Progress p = Progress.create(w, "retrain", "models")) {
+            try (Store s = Store.open(o.fittedStore(), false); Progress p = Progress.create(w, "retrain", "models")) {
                 var r = sp.run(o.model.model, s, o.workDir(), Kernels.gemm(), o.threads.count(),
                         new Progress.Training(p));
                 io.datamodels.eval.Support.write(r, o.output.out, o.output.force);

@@ -48,7 +48,7 @@ final class FitBench implements Callable<Integer> {
     @Mixin
     ThreadsOption threads;
 
-    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Scratch folder (store and fit).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Scratch folder (store and fit).")
     Path dir;
 
     @Option(names = "--keep", description = "Keep the scratch folder.")

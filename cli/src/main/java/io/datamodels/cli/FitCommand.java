@@ -28,7 +28,8 @@ final class FitCommand implements Callable<Integer> {
     @Option(names = "--y", defaultValue = "margins", description = "Output key (default ${DEFAULT-VALUE}).")
     String y;
 
-    @Option(names = "--targets", paramLabel = "A:B", description = "Fit only targets A..B-1 (default: all).")
+    @Option(names = "--target-range", paramLabel = "A:B",
+            description = "Fit only target columns A..B-1 (default: all).")
     String targets;
 
     @Option(names = "--val-fraction", defaultValue = "0.1", description = "Held-out fraction (default ${DEFAULT-VALUE}).")
@@ -56,8 +57,9 @@ final class FitCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads;
 
-    @Option(names = "--models", paramLabel = "N", description = "Use only models 0..N-1 (default: all).")
-    Long models;
+    @Option(names = "--rows", paramLabel = "A:B",
+            description = "Use only the completed models among rows A..B-1; N alone means 0:N (default: all rows).")
+    String rows;
 
     @Option(names = "--outlier-z", paramLabel = "Z", defaultValue = "0",
             description = "Leave out models whose output on some fitted target is more than Z robust standard "
@@ -74,14 +76,19 @@ final class FitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        IndexRange range = targets == null ? null : RangeArg.parse(spec, "--targets", targets);
+        IndexRange range = targets == null ? null : RangeArg.parse(spec, "--target-range", targets);
+        IndexRange modelRows = rows == null ? null : RangeArg.parseRows(spec, "--rows", rows);
         LassoConfig cfg = new LassoConfig(lambdas, ratio, valFraction, seed, tolerance, 10_000, patience, minLambdas,
                 threads.count(), outlierZ);
         Gemm gemm = Kernels.gemm();
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (Store s = Store.open(store.store, false); Progress p = Progress.create(w, "fit", "targets")) {
+            if (modelRows != null) {
+                RangeArg.requireWithin(spec, "--rows", modelRows, s.numModels());
+            }
             Fitter.Summary sum = Fitter.fit(s, x, y, range == null ? null : range.from(),
-                    range == null ? null : range.to(), models == null ? Long.MAX_VALUE : models, cfg, gemm, output.out,
+                    range == null ? null : range.to(), modelRows == null ? 0 : modelRows.from(),
+                    modelRows == null ? Long.MAX_VALUE : modelRows.to(), cfg, gemm, output.out,
                     output.force, cmd, new Fitter.Listener() {
                 @Override
                 public void started(int n) {

@@ -32,14 +32,15 @@ final class InitCommand implements Callable<Integer> {
     String targetData;
 
     @Option(names = "--train", defaultValue = "all", paramLabel = "SEL",
-            description = "Training examples: all, N (first N), A:B, @FILE (default ${DEFAULT-VALUE}).")
+            description = "Training examples: all, N (first N), A:B, @FILE, random:N[:SEED], stratified:N[:SEED] "
+                    + "(default ${DEFAULT-VALUE}).")
     String train;
 
     @Option(names = "--targets", defaultValue = "all", paramLabel = "SEL",
-            description = "Target examples: all, N, A:B, @FILE (default ${DEFAULT-VALUE}).")
+            description = "Target examples, as --train (default ${DEFAULT-VALUE}).")
     String targets;
 
-    @Option(names = {"-n", "--models"}, required = true, paramLabel = "N", description = "Number of models (rows).")
+    @Option(names = {"-n", "--models"}, required = true, paramLabel = "N", description = "Number of models (rows), >= 1.")
     long models;
 
     @Option(names = "--alpha", defaultValue = "0.5", description = "Subset fraction in (0, 1) (default ${DEFAULT-VALUE}).")
@@ -67,8 +68,8 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (models < 0) {
-            throw new ParameterException(spec.commandLine(), "--models must be >= 0, got " + models);
+        if (models < 1) {
+            throw new ParameterException(spec.commandLine(), "--models: expected >= 1, got " + models);
         }
         List<StoreInit.OutputKey> keys = new ArrayList<>();
         for (String o : outputs.isEmpty() ? Outputs.DEFAULT : outputs) {

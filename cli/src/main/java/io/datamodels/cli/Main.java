@@ -20,7 +20,7 @@ import java.nio.file.NoSuchFileException;
         description = "Datamodels (Ilyas et al. 2022): which training examples made this prediction?",
         subcommands = {InitCommand.class, InfoCommand.class, TrainCommand.class, FitCommand.class, PredictCommand.class,
                 EvalCommand.class, RunCommand.class, DemoCommand.class, MakeSampleCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, Main.Help.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -30,6 +30,9 @@ public final class Main {
     /** Runs one command line in-process and returns its exit code; tests call this. */
     public static int run(PrintStream out, PrintStream err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // '--train @FILE' must reach Selection as '@FILE', not be replaced by the file's contents (picocli's
+        // argument files, on by default).
+        cl.setExpandAtFiles(false);
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -65,6 +68,35 @@ public final class Main {
             return ExitCodes.OUTPUT;
         }
         return ExitCodes.INTERNAL;
+    }
+
+    /** {@code help [COMMAND [SUBCOMMAND...]]}: the help of a command at any depth, e.g. {@code help eval lds}. */
+    @Command(name = "help", helpCommand = true,
+            description = "Show the help of a command, e.g. 'datamodels help eval lds'; without one, this help.")
+    static final class Help implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "COMMAND", arity = "0..*",
+                description = "A command and its subcommands.")
+        java.util.List<String> names = new java.util.ArrayList<>();
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            CommandLine cl = spec.commandLine().getParent();
+            for (String n : names) {
+                CommandLine sub = cl.getSubcommands().get(n);
+                if (sub == null) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "COMMAND: expected a "
+                            + "subcommand of '" + cl.getCommandSpec().qualifiedName() + "' ("
+                            + String.join(", ", cl.getSubcommands().keySet()) + "), got '" + n + "'");
+                }
+                cl = sub;
+            }
+            cl.usage(spec.commandLine().getOut());
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
     }
 
     /** Prints the library version and the JDK. */

@@ -22,7 +22,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "Experiment config (JSON).")
     Path config;
 
-    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Experiment folder.")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Experiment folder.")
     Path dir;
 
     @Spec

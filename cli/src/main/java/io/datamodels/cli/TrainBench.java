@@ -60,7 +60,7 @@ final class TrainBench implements Callable<Integer> {
     @Mixin
     ThreadsOption threads;
 
-    @Option(names = "--dir", paramLabel = "DIR", description = "Scratch folder (default: a temporary folder).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Scratch folder (default: a temporary folder).")
     Path dir;
 
     @Spec

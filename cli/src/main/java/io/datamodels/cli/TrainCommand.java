@@ -12,7 +12,6 @@ import io.datamodels.store.Store;
 import io.datamodels.train.Learners;
 import io.datamodels.train.Runner;
 import io.datamodels.train.TrainRecord;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,16 +43,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "Override one config field, e.g. --set epochs=5 --set hidden=[128,64]. Repeatable.")
     List<String> sets = new ArrayList<>();
 
-    static final class Which {
-        @Option(names = {"-n", "--models"}, paramLabel = "N", description = "Train indices 0..N-1.")
-        Long models;
-
-        @Option(names = "--range", paramLabel = "A:B", description = "Train indices A..B-1.")
-        String range;
-    }
-
-    @ArgGroup(exclusive = true)
-    Which which;
+    @Option(names = "--rows", paramLabel = "A:B",
+            description = "Train only rows (model indices) A..B-1; N alone means 0:N (default: every row).")
+    String rows;
 
     @Mixin
     ThreadsOption threads;
@@ -87,16 +79,11 @@ final class TrainCommand implements Callable<Integer> {
         try (Store s = Store.open(store.store, true)) {
             long from = 0;
             long to = s.numModels();
-            if (which != null && which.models != null) {
-                to = which.models;
-            } else if (which != null && which.range != null) {
-                IndexRange r = RangeArg.parse(spec, "--range", which.range);
+            if (rows != null) {
+                IndexRange r = RangeArg.parseRows(spec, "--rows", rows);
+                RangeArg.requireWithin(spec, "--rows", r, s.numModels());
                 from = r.from();
                 to = r.to();
-            }
-            if (from < 0 || to < from || to > s.numModels()) {
-                throw new ParameterException(spec.commandLine(), "range: expected 0 <= A <= B <= " + s.numModels()
-                        + " (the store's models), got " + from + ":" + to);
             }
             Learners.Bound bound = Learners.create(s, learner, overrides, gemm);
             String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());

@@ -41,7 +41,7 @@ class EvalCommandTest {
     @Test
     void ldsOnHeldOutModels() throws Exception {
         Path out = tmp.resolve("lds");
-        CliTest.Result r = CliTest.run("eval", "lds", "--model", fit.toString(), "--store", heldOut.toString(), "--out",
+        CliTest.Result r = CliTest.run("eval", "lds", "--model", fit.toString(), "--held-out", heldOut.toString(), "--out",
                 out.toString());
         assertEquals(ExitCodes.OK, r.code(), r.err());
         assertTrue(r.out().contains("LDS over 12 targets and 40 held-out models"), r.out());
@@ -55,14 +55,14 @@ class EvalCommandTest {
         Path other = tmp.resolve("other");
         ok("init", "--store", other.toString(), "--data", "embedded", "--train", "140", "--targets", "12", "--models",
                 "5", "--seed", "2");
-        CliTest.Result r = CliTest.run("eval", "lds", "--model", fit.toString(), "--store", other.toString(), "--out",
+        CliTest.Result r = CliTest.run("eval", "lds", "--model", fit.toString(), "--held-out", other.toString(), "--out",
                 tmp.resolve("x").toString());
         assertEquals(ExitCodes.INPUT, r.code());
         assertTrue(r.err().contains("train_fingerprint"), r.err());
         Path otherTargets = tmp.resolve("other-targets");
         ok("init", "--store", otherTargets.toString(), "--data", "embedded", "--train", "150", "--targets", "1:13",
                 "--models", "5", "--seed", "2");
-        CliTest.Result t = CliTest.run("eval", "lds", "--model", fit.toString(), "--store", otherTargets.toString(),
+        CliTest.Result t = CliTest.run("eval", "lds", "--model", fit.toString(), "--held-out", otherTargets.toString(),
                 "--out", tmp.resolve("y").toString());
         assertEquals(ExitCodes.INPUT, t.code());
         assertTrue(t.err().contains("targets_fingerprint"), t.err());
@@ -72,25 +72,43 @@ class EvalCommandTest {
     @Test
     void counterfactualAndSupportRetrain() throws Exception {
         Path cf = tmp.resolve("cf");
-        CliTest.Result r = CliTest.run("eval", "counterfactual", "--model", fit.toString(), "--store", store.toString(),
-                "--targets", "0:4", "--k", "5,20", "--retrains", "2", "--out", cf.toString());
+        // No --store: the fitted store is the one fit.json names; the base set defaults to random.
+        CliTest.Result r = CliTest.run("eval", "counterfactual", "--model", fit.toString(),
+                "--target-range", "0:4", "--k", "5,20", "--retrains", "2", "--out", cf.toString());
         assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
-        assertTrue(r.out().contains("counterfactual over 8 (target, k) points"), r.out());
+        assertTrue(r.out().contains("counterfactual over 8 (target, k) points, base random"), r.out());
         assertEquals(9, Files.readAllLines(cf.resolve("counterfactual_points.csv")).size());
         Path sup = tmp.resolve("support");
         CliTest.Result s = CliTest.run("eval", "support", "--model", fit.toString(), "--store", store.toString(),
-                "--targets", "0:4", "--max-k", "60", "--grid", "10,60", "--retrains", "3", "--out", sup.toString());
+                "--target-range", "0:4", "--max-k", "60", "--grid", "10,60", "--retrains", "3", "--out", sup.toString());
         assertEquals(ExitCodes.OK, s.code(), s.err() + s.out());
         assertTrue(Files.exists(sup.resolve("support.json")));
         CliTest.Result big = CliTest.run("eval", "counterfactual", "--model", fit.toString(), "--store",
-                store.toString(), "--targets", "0:2", "--k", "151", "--out", tmp.resolve("big").toString());
+                store.toString(), "--target-range", "0:2", "--base", "full", "--k", "151", "--out", tmp.resolve("big").toString());
         assertEquals(ExitCodes.INPUT, big.code());
         assertTrue(big.err().contains("k: expected at most 150 (the base set's size), got 151"), big.err());
         CliTest.Result reversed = CliTest.run("eval", "support", "--model", fit.toString(), "--store",
-                store.toString(), "--targets", "5:2", "--out", tmp.resolve("rev").toString());
+                store.toString(), "--target-range", "5:2", "--out", tmp.resolve("rev").toString());
         assertEquals(ExitCodes.USAGE, reversed.code(), reversed.err());
-        assertTrue(reversed.err().startsWith("support: --targets: expected A:B with 0 <= A <= B, got '5:2'\n"),
+        assertTrue(reversed.err().startsWith("support: --target-range: expected A:B with 0 <= A <= B, got '5:2'\n"),
                 reversed.err());
         assertFalse(Files.exists(tmp.resolve("rev")));
+    }
+
+    @Test
+    void retrainingRefusesAStoreOtherThanTheFittedOne() {
+        // The held-out store has the same data (so the fingerprint check alone would pass) but is not the fitted store.
+        for (String cmd : new String[]{"counterfactual", "support"}) {
+            Path out = tmp.resolve("wrong-" + cmd);
+            CliTest.Result r = CliTest.run("eval", cmd, "--model", fit.toString(), "--store", heldOut.toString(),
+                    "--target-range", "0:2", "--retrains", "1", "--out", out.toString());
+            assertEquals(ExitCodes.INPUT, r.code(), r.err() + r.out());
+            assertEquals(cmd + ": error: --store: expected the store the datamodels were fitted on, "
+                    + store.toAbsolutePath() + " (fit.json: store), got " + heldOut.toAbsolutePath(), r.err().strip());
+            assertFalse(Files.exists(out));
+        }
+        CliTest.Result lds = CliTest.run("eval", "lds", "--model", fit.toString(), "--store", heldOut.toString(),
+                "--out", tmp.resolve("old-name").toString());
+        assertEquals(ExitCodes.USAGE, lds.code(), "eval lds takes --held-out, not --store");
     }
 }

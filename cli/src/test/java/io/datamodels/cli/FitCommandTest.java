@@ -27,7 +27,7 @@ class FitCommandTest {
                 "--targets", "12", "--models", "80", "--seed", "3");
         assertEquals(ExitCodes.OK, init.code(), init.err());
         CliTest.Result train = CliTest.run("train", "--store", store.toString(), "--learner", "softmax", "--set",
-                "epochs=2", "--models", "70");
+                "epochs=2", "--rows", "70");
         assertEquals(ExitCodes.OK, train.code(), train.err());
     }
 
@@ -69,18 +69,18 @@ class FitCommandTest {
     void targetSlicesAndErrors() throws Exception {
         Path part = tmp.resolve("part");
         assertEquals(ExitCodes.OK, CliTest.run("fit", "--store", store.toString(), "--out", part.toString(),
-                "--targets", "4:8", "--lambdas", "10").code());
+                "--target-range", "4:8", "--lambdas", "10").code());
         assertEquals(4 * 150, Npy.readFloats(part.resolve("weights.npy")).length);
         CliTest.Result range = CliTest.run("fit", "--store", store.toString(), "--out", tmp.resolve("x").toString(),
-                "--targets", "4:13");
+                "--target-range", "4:13");
         assertEquals(ExitCodes.INPUT, range.code());
         assertTrue(range.err().contains("expected a range within [0, 12)"), range.err());
         assertFalse(Files.exists(tmp.resolve("x")));
         for (String bad : new String[]{"5:2", "4", "a:8"}) {
             CliTest.Result usage = CliTest.run("fit", "--store", store.toString(), "--out", tmp.resolve("x").toString(),
-                    "--targets", bad);
+                    "--target-range", bad);
             assertEquals(ExitCodes.USAGE, usage.code(), usage.err());
-            assertTrue(usage.err().startsWith("fit: --targets: expected A:B with 0 <= A <= B, got '" + bad + "'\n"),
+            assertTrue(usage.err().startsWith("fit: --target-range: expected A:B with 0 <= A <= B, got '" + bad + "'\n"),
                     usage.err());
             assertFalse(Files.exists(tmp.resolve("x")));
         }
@@ -107,5 +107,36 @@ class FitCommandTest {
                 tmp.resolve("p.npy").toString());
         assertEquals(ExitCodes.INPUT, p.code());
         assertTrue(p.err().contains("wrong.npy: shape: expected (n, 150)"), p.err());
+    }
+
+    @Test
+    void rowsSelectModelsAndMustLieWithinTheStore() throws Exception {
+        // 80 rows, 0..69 completed: rows 10:75 hold 60 completed models and 5 not completed.
+        Path out = tmp.resolve("rows");
+        CliTest.Result r = CliTest.run("fit", "--store", store.toString(), "--out", out.toString(), "--lambdas", "10",
+                "--rows", "10:75");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(r.out().contains("from 60 completed models") && r.out().contains("5 not completed, left out"),
+                r.out());
+        var sum = io.datamodels.Json.read(out.resolve("fit.json"), io.datamodels.regress.Fitter.Summary.class);
+        assertEquals(60, sum.modelsCompleted());
+        assertEquals(60, sum.modelsTrain() + sum.modelsVal());
+        // N alone is 0:N.
+        CliTest.Result first = CliTest.run("fit", "--store", store.toString(), "--out", tmp.resolve("first").toString(),
+                "--lambdas", "10", "--rows", "40");
+        assertEquals(ExitCodes.OK, first.code(), first.err());
+        assertTrue(first.out().contains("from 40 completed models") && first.out().contains("0 not completed"),
+                first.out());
+        // Past the store's 80 rows: refused, nothing written (it used to fit on all 80 silently).
+        for (String bad : new String[]{"0:500", "81", "79:81"}) {
+            Path x = tmp.resolve("beyond");
+            CliTest.Result b = CliTest.run("fit", "--store", store.toString(), "--out", x.toString(), "--rows", bad);
+            assertEquals(ExitCodes.USAGE, b.code(), bad + ": " + b.err());
+            assertTrue(b.err().contains("--rows: expected 0 <= A <= B <= 80 (the store's models)"), b.err());
+            assertFalse(Files.exists(x));
+        }
+        CliTest.Result old = CliTest.run("fit", "--store", store.toString(), "--out", tmp.resolve("old").toString(),
+                "--models", "50");
+        assertEquals(ExitCodes.USAGE, old.code(), "fit --models is now --rows");
     }
 }

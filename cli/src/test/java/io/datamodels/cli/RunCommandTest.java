@@ -32,7 +32,7 @@ class RunCommandTest {
         Path cfg = tmp.resolve("exp.json");
         Files.writeString(cfg, CONFIG);
         Path dir = tmp.resolve("exp");
-        CliTest.Result r = CliTest.run("run", "--config", cfg.toString(), "--dir", dir.toString());
+        CliTest.Result r = CliTest.run("run", "--config", cfg.toString(), "--out", dir.toString());
         assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("LDS (held-out models): mean Spearman"), r.out());
         assertTrue(r.out().contains("counterfactual (remove top-k, retrain 2 x)"), r.out());
@@ -47,7 +47,7 @@ class RunCommandTest {
         assertStageEnds(lines, "retrain (counterfactual)", "\\d+", "eval support: ");
         assertStageEnds(lines, "retrain (support)", "\\d+", "");
         long mtime = Files.getLastModifiedTime(dir.resolve("datamodels/weights.npy")).toMillis();
-        CliTest.Result again = CliTest.run("run", "--config", cfg.toString(), "--dir", dir.toString());
+        CliTest.Result again = CliTest.run("run", "--config", cfg.toString(), "--out", dir.toString());
         assertEquals(ExitCodes.OK, again.code(), again.err());
         assertTrue(again.out().contains("fit: done before, skipped"), again.out());
         assertFalse(again.out().contains("models to go"), again.out());
@@ -72,7 +72,7 @@ class RunCommandTest {
         Path cfg = Files.createTempFile(tmp, "config", ".json");
         Files.writeString(cfg, CONFIG.replace(from, to));
         Path dir = tmp.resolve(cfg.getFileName() + ".run");
-        CliTest.Result r = CliTest.run("run", "--config", cfg.toString(), "--dir", dir.toString());
+        CliTest.Result r = CliTest.run("run", "--config", cfg.toString(), "--out", dir.toString());
         assertEquals(ExitCodes.INPUT, r.code(), r.err());
         assertTrue(r.err().contains(message), r.err());
         assertFalse(Files.exists(dir.resolve("store")), "nothing trained for " + to);
@@ -93,7 +93,7 @@ class RunCommandTest {
         Path dir = tmp.resolve("d");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("run.json"), "{\"config\": {\"data\": \"other\"}, \"provenance\": null}");
-        CliTest.Result r = CliTest.run("run", "--config", cfg.toString(), "--dir", dir.toString());
+        CliTest.Result r = CliTest.run("run", "--config", cfg.toString(), "--out", dir.toString());
         assertEquals(ExitCodes.INPUT, r.code());
         assertTrue(r.err().contains("run.json: config"), r.err());
     }

@@ -119,15 +119,15 @@ class TrainCommandTest {
     @Test
     void rangeTrainsOnlyThatRangeAndModelsTheFirstN() throws Exception {
         Path s = store();
-        TrainProcesses.Result r = cliOk(train(s, "--range", "3:7"));
+        TrainProcesses.Result r = cliOk(train(s, "--rows", "3:7"));
         assertEquals(4, trainedCount(r.out()), r.all());
         assertTrue(r.out().contains("indices 3..6"), r.out());
         boolean[] done = completedFlags(s);
         for (int i = 0; i < N; i++) {
             assertEquals(i >= 3 && i < 7, done[i], "row " + i);
         }
-        // --models N trains 0..N-1: 0..2 are new, 3..4 already done.
-        TrainProcesses.Result m = cliOk(train(s, "--models", "5"));
+        // --rows N trains 0..N-1: 0..2 are new, 3..4 already done.
+        TrainProcesses.Result m = cliOk(train(s, "--rows", "5"));
         assertEquals(3, trainedCount(m.out()), m.all());
         assertTrue(m.out().contains("2 already completed"), m.out());
         done = completedFlags(s);
@@ -135,27 +135,26 @@ class TrainCommandTest {
             assertEquals(i < 7, done[i], "row " + i);
         }
         // An empty range trains nothing and succeeds.
-        assertEquals(0, trainedCount(cliOk(train(s, "--range", "9:9")).out()));
+        assertEquals(0, trainedCount(cliOk(train(s, "--rows", "9:9")).out()));
         assertEquals(7, completed(s));
     }
 
     @Test
     void rangesOutsideTheStoreAreUsageErrors() throws Exception {
         Path s = store();
-        for (String[] bad : new String[][]{{"--models", Integer.toString(N + 1)}, {"--range", "5:" + (N + 1)},
-                {"--range", "7:3"}, {"--range", "-1:3"}, {"--range", "3"}, {"--range", "a:b"}}) {
+        for (String[] bad : new String[][]{{"--rows", Integer.toString(N + 1)}, {"--rows", "5:" + (N + 1)},
+                {"--rows", "7:3"}, {"--rows", "-1:3"}, {"--rows", "3:"}, {"--rows", "a:b"}, {"--range", "0:3"},
+                {"--models", "3"}}) {
             TrainProcesses.Result r = cli(train(s, bad));
             assertEquals(ExitCodes.USAGE, r.code(), String.join(" ", bad) + "\n" + r.all());
             assertTrue(r.err().contains("--help"), r.err());
             assertEquals("", r.out().lines().filter(l -> l.startsWith("trained")).findFirst().orElse(""), r.out());
         }
-        TrainProcesses.Result big = cli(train(s, "--models", Integer.toString(N + 1)));
+        TrainProcesses.Result big = cli(train(s, "--rows", Integer.toString(N + 1)));
         assertTrue(big.err().contains("<= " + N) && big.err().contains("0:" + (N + 1)), big.err());
-        TrainProcesses.Result reversed = cli(train(s, "--range", "7:3"));
-        assertTrue(reversed.err().startsWith("train: --range: expected A:B with 0 <= A <= B, got '7:3'\n"),
+        TrainProcesses.Result reversed = cli(train(s, "--rows", "7:3"));
+        assertTrue(reversed.err().startsWith("train: --rows: expected A:B with 0 <= A <= B, or N, got '7:3'\n"),
                 reversed.err());
-        assertEquals(ExitCodes.USAGE, cli(train(s, "--models", "3", "--range", "0:3")).code(),
-                "--models and --range are exclusive");
         assertEquals(0, completed(s), "no row trained by a refused command");
         assertFalse(Files.exists(s.resolve(TrainRecord.FILE)), "no train.json written by a refused command");
     }
@@ -211,7 +210,7 @@ class TrainCommandTest {
     @Test
     void aSecondRunWithAnotherConfigOrLearnerIsRefused() throws Exception {
         Path s = store();
-        cliOk(train(s, "--range", "0:2"));
+        cliOk(train(s, "--rows", "0:2"));
         String recorded = Files.readString(s.resolve(TrainRecord.FILE));
 
         TrainProcesses.Result other = cli(train(s, "--set", "epochs=3"));
@@ -242,7 +241,7 @@ class TrainCommandTest {
         }
         assertEquals(0, completed(s));
 
-        cliOk(train(s, "--range", "0:2", "--set", "runs_per_mask=2"));
+        cliOk(train(s, "--rows", "0:2", "--set", "runs_per_mask=2"));
         String recorded = Files.readString(s.resolve(TrainRecord.FILE));
         assertTrue(recorded.contains("\"runs_per_mask\" : 2"), recorded);
         TrainProcesses.Result single = cli(train(s));
@@ -252,7 +251,7 @@ class TrainCommandTest {
         // A train.json written before runs_per_mask existed means one run per mask.
         Path t = tmp.resolve("old");
         initEmbedded(t, N, 200, TARGETS, "margins", "train_accuracy", "train_loss");
-        cliOk(train(t, "--range", "0:2"));
+        cliOk(train(t, "--rows", "0:2"));
         String withField = Files.readString(t.resolve(TrainRecord.FILE));
         assertTrue(withField.contains("\"runs_per_mask\" : 1"), withField);
         Files.writeString(t.resolve(TrainRecord.FILE), withField.replaceAll(",\\s*\"runs_per_mask\" : 1", ""));

@@ -41,7 +41,7 @@ class TrainConcurrentRunnersTest {
         try {
             for (int w = 0; w < ranges.length; w++) {
                 List<String> args = new ArrayList<>(List.of("train", "--store", store.toString(), "--learner", "mlp",
-                        "--threads", "1", "--range", ranges[w]));
+                        "--threads", "1", "--rows", ranges[w]));
                 args.addAll(CONFIG);
                 children.add(TrainProcesses.start(tmp.resolve("logs"), "runner" + w, args));
             }

@@ -104,7 +104,7 @@ class TrainKillResumeTest {
             long delayMs = Math.max(1, Math.round(delay * 1000));
             List<String> roundArgs = new ArrayList<>(args);
             int from = shiftGroups ? rnd.nextInt(4) : 0;
-            roundArgs.addAll(List.of("--range", from + ":" + N));
+            roundArgs.addAll(List.of("--rows", from + ":" + N));
             long started = System.nanoTime();
             TrainProcesses.Child c = TrainProcesses.start(logs, "round" + round, roundArgs);
             try {

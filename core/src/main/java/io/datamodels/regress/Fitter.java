@@ -88,15 +88,16 @@ public final class Fitter {
      */
     public static Summary fit(Store store, String xKey, String yKey, Integer from, Integer to, LassoConfig cfg,
                               Gemm gemm, Path out, boolean force, String command, Listener listener) throws IOException {
-        return fit(store, xKey, yKey, from, to, Long.MAX_VALUE, cfg, gemm, out, force, command, listener);
+        return fit(store, xKey, yKey, from, to, 0, Long.MAX_VALUE, cfg, gemm, out, force, command, listener);
     }
 
     /**
      * As {@link #fit(Store, String, String, Integer, Integer, LassoConfig, Gemm, Path, boolean, String, Listener)},
-     * using only the completed models with index below {@code modelLimit} (to measure how results grow with N).
+     * using only the completed models with index in {@code [modelFrom, modelTo)} (to measure how results grow with
+     * N, or to fit on one block of a store's rows).
      */
-    public static Summary fit(Store store, String xKey, String yKey, Integer from, Integer to, long modelLimit,
-                              LassoConfig cfg, Gemm gemm, Path out, boolean force, String command, Listener listener)
+    public static Summary fit(Store store, String xKey, String yKey, Integer from, Integer to, long modelFrom,
+                              long modelTo, LassoConfig cfg, Gemm gemm, Path out, boolean force, String command, Listener listener)
             throws IOException {
         long t0 = System.nanoTime();
         NpyArray x = store.array(xKey);
@@ -115,13 +116,13 @@ public final class Fitter {
         int a = from == null ? 0 : from;
         int b = to == null ? tAll : to;
         if (a < 0 || b > tAll || a >= b) {
-            throw new FitException("--targets: expected a range within [0, " + tAll + ") of " + yKey + ", got " + a
+            throw new FitException("--target-range: expected a range within [0, " + tAll + ") of " + yKey + ", got " + a
                     + ":" + b);
         }
         AtomicFiles.requireAbsent(out, force);
-        int[] completed = Arrays.stream(store.completedIndices()).filter(i -> i < modelLimit)
+        int[] completed = Arrays.stream(store.completedIndices()).filter(i -> i >= modelFrom && i < modelTo)
                 .mapToInt(Math::toIntExact).toArray();
-        long leftOut = Math.min(store.numModels(), modelLimit) - completed.length;
+        long leftOut = Math.max(0, Math.min(store.numModels(), modelTo) - modelFrom) - completed.length;
         StoreRows rows = new StoreRows(x, y, a, b);
         String nonBinary = rows.firstNonBinary(completed);
         if (nonBinary != null) {
