@@ -111,4 +111,33 @@ class EvalCommandTest {
                 "--out", tmp.resolve("old-name").toString());
         assertEquals(ExitCodes.USAGE, lds.code(), "eval lds takes --held-out, not --store");
     }
+
+    @Test
+    void aMovedStoreMustBeNamed() throws Exception {
+        // A copy of the fit folder whose fit.json names a store that no longer exists (moved or deleted).
+        Path moved = tmp.resolve("fit-moved");
+        Files.createDirectories(moved);
+        try (var files = Files.list(fit)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, moved.resolve(f.getFileName()));
+            }
+        }
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) io.datamodels.Json.MAPPER.readTree(
+                moved.resolve("fit.json").toFile());
+        Path gone = tmp.resolve("gone");
+        json.put("store", gone.toString());
+        Files.writeString(moved.resolve("fit.json"), io.datamodels.Json.MAPPER.writeValueAsString(json));
+        Path out = tmp.resolve("cf-moved");
+        CliTest.Result r = CliTest.run("eval", "counterfactual", "--model", moved.toString(), "--target-range", "0:1",
+                "--k", "5", "--retrains", "1", "--out", out.toString());
+        assertEquals(ExitCodes.INPUT, r.code(), r.err());
+        assertEquals("counterfactual: error: fit.json: store: expected an existing folder, got '" + gone
+                + "' (name the fitted store with --store)", r.err().strip());
+        assertFalse(Files.exists(out));
+        // Named, it is used (its data checked by fingerprint).
+        CliTest.Result ok = CliTest.run("eval", "counterfactual", "--model", moved.toString(), "--store",
+                store.toString(), "--target-range", "0:1", "--k", "5", "--retrains", "1", "--out", out.toString());
+        assertEquals(ExitCodes.OK, ok.code(), ok.err() + ok.out());
+        assertTrue(ok.out().contains("counterfactual over 1 (target, k) points"), ok.out());
+    }
 }
