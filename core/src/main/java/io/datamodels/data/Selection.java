@@ -373,8 +373,10 @@ public sealed interface Selection permits Selection.All, Selection.First, Select
         }
     }
 
-    /** Stream salts of the random selections (documented in the class comment). */
+    /** The {@link io.datamodels.subset.SeedStream} salt of {@code random:N:SEED} (see the class comment). */
     long SALT_RANDOM = 41;
+
+    /** The {@link io.datamodels.subset.SeedStream} salt of {@code stratified:N:SEED} (see the class comment). */
     long SALT_STRATIFIED = 42;
 
     /** The first {@code n} entries of a partial Fisher-Yates shuffle of {@code a} (modified), sorted ascending. */
