@@ -71,6 +71,15 @@ class CliTest {
     }
 
     @Test
+    void benchFitRefusesMorePlantedWeightsThanFeatures() {
+        Result r = run("bench", "fit", "--out", tmp.resolve("b").toString(), "--train-size", "40", "--nonzeros", "50",
+                "--models", "60", "--targets", "2");
+        assertEquals(ExitCodes.INPUT, r.code, r.err);
+        assertTrue(r.err.contains("planted non-zeros must be in [0, train size 40], got 50"), r.err);
+        assertFalse(Files.exists(tmp.resolve("b").resolve("fit")));
+    }
+
+    @Test
     void badInputGivesOneLineAndNoOutput() throws Exception {
         Path store = tmp.resolve("bad");
         String[][] cases = {

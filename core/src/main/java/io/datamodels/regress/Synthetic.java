@@ -33,6 +33,15 @@ import java.util.Map;
  * @param seed     root seed
  */
 public record Synthetic(int m, int t, int s, double scale, double noiseStd, double alpha, long seed) {
+    public Synthetic {
+        if (m < 1 || t < 1) {
+            throw new IllegalArgumentException("train size and targets must be >= 1, got m = " + m + ", T = " + t);
+        }
+        if (s < 0 || s > m) {
+            throw new IllegalArgumentException("planted non-zeros must be in [0, train size " + m + "], got " + s);
+        }
+    }
+
     /** The planted support (sorted) and weights of each target, and the biases. */
     public record Truth(int[][] support, double[][] weights, double[] bias) {
     }

@@ -1,0 +1,234 @@
+package io.datamodels.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Every {@code ./datamodels} command line written in README.md and BENCHMARKS.md runs, in the order written, so the
+ * documentation cannot rot. The commands run in-process through {@link Main#run} with three changes only: sizes are
+ * scaled down ({@link #SMALL}), relative and {@code /tmp} paths move into a temporary folder, and {@code ../shared}
+ * points at the real shared folder. Any other kind of command line in a code block must be listed in
+ * {@link #NOT_RUN} with the reason, so a new one cannot slip through unchecked.
+ */
+class DocsCommandsTest {
+    private static final Path ROOT = findRoot();
+
+    /** Options set to a small value per command (replaced when written, appended when not). */
+    private static final Map<String, Map<String, String>> SMALL = Map.of(
+            "init", Map.of("--train", "300", "--targets", "20", "--models", "40"),
+            "train", Map.of("--threads", "2"),
+            "demo", Map.of("--models", "60", "--held-out-models", "20"),
+            "bench gemm", Map.of("--size", "64", "--repeats", "1"),
+            "bench store", Map.of("--gib", "0.002"),
+            "bench train", Map.of("--models", "8", "--repeats", "1", "--train", "200", "--targets", "20"),
+            "bench fit", Map.of("--models", "120", "--train-size", "40", "--targets", "6", "--check-targets", "1",
+                    "--lambdas", "10", "--nonzeros", "5"),
+            "eval counterfactual", Map.of("--target-range", "0:3", "--retrains", "2"),
+            "eval support", Map.of("--target-range", "0:3", "--retrains", "1"));
+
+    /** Command lines in code blocks that this test does not run, by their first word(s), with the reason. */
+    private static final Map<String, String> NOT_RUN = Map.of(
+            "./mvnw", "the test command itself",
+            "for i in 1 2; do python3 torch_w1.py", "the PyTorch peer (needs torch; a benchmark, not a test)",
+            "bash docs/experiments/peer.sh", "the side-by-side benchmark with the PyTorch peer (needs torch)");
+
+    /** Options whose value is a path: relative ones and those under /tmp move into the test's folder. */
+    private static final Set<String> PATH_OPTIONS = Set.of("--store", "--out", "--model", "--masks", "--held-out",
+            "--config", "--work", "--spec");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void readmeCommandsRun() throws IOException {
+        runAll("README.md");
+    }
+
+    @Test
+    void benchmarksCommandsRun() throws IOException {
+        runAll("BENCHMARKS.md");
+    }
+
+    private void runAll(String doc) throws IOException {
+        assumeTrue(ROOT != null, "repository root not found above " + Path.of("").toAbsolutePath());
+        Path shared = ROOT.getParent().resolve("shared");
+        List<String> lines = commandLines(Files.readString(ROOT.resolve(doc)));
+        int ran = 0;
+        for (String line : lines) {
+            if (!line.startsWith("./datamodels ")) {
+                String reason = NOT_RUN.entrySet().stream().filter(e -> line.startsWith(e.getKey()))
+                        .map(Map.Entry::getValue).findFirst().orElse(null);
+                if (reason == null) {
+                    fail(doc + ": a command line this test does not know how to check: " + line);
+                }
+                continue;
+            }
+            if (line.contains("../shared/")) {
+                assumeTrue(Files.isDirectory(shared.resolve("data")), "shared data not found; skipping " + doc);
+            }
+            String[] args = smallArgs(shellWords(line.substring("./datamodels ".length())), shared);
+            CliTest.Result r = CliTest.run(args);
+            assertEquals(ExitCodes.OK, r.code(), doc + ": `" + line + "` ran as " + String.join(" ", args)
+                    + "\n" + r.err() + r.out());
+            ran++;
+        }
+        assertTrue(ran > 0, doc + ": no ./datamodels command found");
+    }
+
+    /** Scales sizes down and moves paths into the test's folder. */
+    private String[] smallArgs(List<String> words, Path shared) {
+        String command = words.size() > 1 && Set.of("bench", "eval").contains(words.get(0))
+                ? words.get(0) + " " + words.get(1) : words.get(0);
+        Map<String, String> small = new LinkedHashMap<>(SMALL.getOrDefault(command, Map.of()));
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i).replace("../shared/", shared + "/");
+            if (i > 0 && PATH_OPTIONS.contains(words.get(i - 1))) {
+                w = moved(w);
+            } else if (i > 0 && small.containsKey(words.get(i - 1))) {
+                w = small.remove(words.get(i - 1));
+            }
+            out.add(w);
+        }
+        small.forEach((k, v) -> {
+            out.add(k);
+            out.add(v);
+        });
+        if (command.equals("demo") && !out.contains("--out")) {
+            out.add("--out");
+            out.add(tmp.resolve("demo-run").toString());
+        }
+        return out.toArray(String[]::new);
+    }
+
+    private String moved(String path) {
+        if (path.startsWith("/tmp/")) {
+            return tmp.resolve(path.substring(1)).toString();
+        }
+        return Path.of(path).isAbsolute() ? path : tmp.resolve(path).toString();
+    }
+
+    /** The command lines of every fenced bash/sh/plain code block, continuation lines joined, comments removed. */
+    static List<String> commandLines(String markdown) {
+        List<String> result = new ArrayList<>();
+        boolean inBlock = false;
+        boolean shell = false;
+        StringBuilder pending = new StringBuilder();
+        for (String raw : markdown.split("\n", -1)) {
+            String line = raw.strip();
+            if (line.startsWith("```")) {
+                inBlock = !inBlock;
+                String lang = line.substring(3).strip();
+                shell = inBlock && (lang.isEmpty() || lang.equals("bash") || lang.equals("sh"));
+                continue;
+            }
+            if (!inBlock || !shell) {
+                continue;
+            }
+            String code = stripComment(line);
+            if (code.endsWith("\\")) {
+                pending.append(code, 0, code.length() - 1).append(' ');
+                continue;
+            }
+            pending.append(code);
+            String full = pending.toString().strip();
+            pending.setLength(0);
+            if (full.startsWith("./") || full.startsWith("for ") || full.startsWith("python") || full.startsWith("bash ")) {
+                result.add(full.replaceAll("\\s+", " "));
+            }
+        }
+        return result;
+    }
+
+    private static String stripComment(String line) {
+        boolean single = false;
+        boolean dbl = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '\'' && !dbl) {
+                single = !single;
+            } else if (c == '"' && !single) {
+                dbl = !dbl;
+            } else if (c == '#' && !single && !dbl && (i == 0 || Character.isWhitespace(line.charAt(i - 1)))) {
+                return line.substring(0, i).strip();
+            }
+        }
+        return line.strip();
+    }
+
+    /** Splits a command line into words as a POSIX shell would for plain words and single or double quotes. */
+    static List<String> shellWords(String s) {
+        List<String> words = new ArrayList<>();
+        StringBuilder w = new StringBuilder();
+        boolean inWord = false;
+        char quote = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else {
+                    w.append(c);
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                inWord = true;
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) {
+                    words.add(w.toString());
+                    w.setLength(0);
+                    inWord = false;
+                }
+            } else {
+                w.append(c);
+                inWord = true;
+            }
+        }
+        if (inWord) {
+            words.add(w.toString());
+        }
+        return words;
+    }
+
+    @Test
+    void theParserReadsBlocksContinuationsAndQuotes() {
+        String md = """
+                text ./datamodels not-in-a-block
+                ```bash
+                ./datamodels init --store runs/a \\
+                    --models 20000   # a comment
+                ./datamodels train --command 'python3 t.py --x {mask}' # another
+                ```
+                ```json
+                {"./datamodels": 1}
+                ```
+                """;
+        assertEquals(List.of("./datamodels init --store runs/a --models 20000",
+                "./datamodels train --command 'python3 t.py --x {mask}'"), commandLines(md));
+        assertEquals(List.of("train", "--command", "python3 t.py --x {mask}", "--x=#1"),
+                shellWords("train --command 'python3 t.py --x {mask}' --x=#1"));
+    }
+
+    private static Path findRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve("README.md")) && Files.exists(p.resolve("mvnw"))) {
+                return p;
+            }
+        }
+        return null;
+    }
+}
