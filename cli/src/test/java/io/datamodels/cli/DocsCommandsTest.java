@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,7 +79,7 @@ class DocsCommandsTest {
                 }
                 continue;
             }
-            if (line.contains("../shared/")) {
+            if (line.contains("../shared/") || line.startsWith("./datamodels bench train")) {
                 assumeTrue(Files.isDirectory(shared.resolve("data")), "shared data not found; skipping " + doc);
             }
             String[] args = smallArgs(shellWords(line.substring("./datamodels ".length())), shared);
@@ -108,9 +110,13 @@ class DocsCommandsTest {
             out.add(k);
             out.add(v);
         });
-        if (command.equals("demo") && !out.contains("--out")) {
-            out.add("--out");
-            out.add(tmp.resolve("demo-run").toString());
+        if (command.equals("bench train") && !out.contains("--data")) {
+            out.add("--data"); // its default, ../shared/data/fashion-mnist, is relative to the repository root
+            out.add("idx:" + shared.resolve("data/fashion-mnist"));
+        }
+        if ((command.equals("demo") || command.equals("make-sample")) && !out.contains("--out")) {
+            out.add("--out"); // their default output folders lie in the repository
+            out.add(tmp.resolve(command + "-out").toString());
         }
         return out.toArray(String[]::new);
     }
@@ -122,7 +128,13 @@ class DocsCommandsTest {
         return Path.of(path).isAbsolute() ? path : tmp.resolve(path).toString();
     }
 
-    /** The command lines of every fenced bash/sh/plain code block, continuation lines joined, comments removed. */
+    /** A command written inline in the text or a table, as {@code `./datamodels ...`}. */
+    private static final Pattern INLINE = Pattern.compile("`(\\./datamodels [^`]+)`");
+
+    /**
+     * The command lines of every fenced bash/sh/plain code block (continuation lines joined, comments removed) and
+     * every inline {@code `./datamodels ...`} span, in the order written.
+     */
     static List<String> commandLines(String markdown) {
         List<String> result = new ArrayList<>();
         boolean inBlock = false;
@@ -136,7 +148,14 @@ class DocsCommandsTest {
                 shell = inBlock && (lang.isEmpty() || lang.equals("bash") || lang.equals("sh"));
                 continue;
             }
-            if (!inBlock || !shell) {
+            if (!inBlock) {
+                Matcher m = INLINE.matcher(raw);
+                while (m.find()) {
+                    result.add(m.group(1).strip().replaceAll("\\s+", " "));
+                }
+                continue;
+            }
+            if (!shell) {
                 continue;
             }
             String code = stripComment(line);
@@ -207,7 +226,7 @@ class DocsCommandsTest {
     @Test
     void theParserReadsBlocksContinuationsAndQuotes() {
         String md = """
-                text ./datamodels not-in-a-block
+                text ./datamodels not-in-a-block, but `./datamodels info --store  x` inline
                 ```bash
                 ./datamodels init --store runs/a \\
                     --models 20000   # a comment
@@ -217,7 +236,7 @@ class DocsCommandsTest {
                 {"./datamodels": 1}
                 ```
                 """;
-        assertEquals(List.of("./datamodels init --store runs/a --models 20000",
+        assertEquals(List.of("./datamodels info --store x", "./datamodels init --store runs/a --models 20000",
                 "./datamodels train --command 'python3 t.py --x {mask}'"), commandLines(md));
         assertEquals(List.of("train", "--command", "python3 t.py --x {mask}", "--x=#1"),
                 shellWords("train --command 'python3 t.py --x {mask}' --x=#1"));
