@@ -121,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             Runner.Report r;
             try (Progress p = Progress.create(out, "train", "models"); Learner l = bound.learner()) {
-                r = Runner.run(s, bound.learner(), new Runner.Options(from, to, t, retries, seed),
+                r = Runner.run(s, l, new Runner.Options(from, to, t, retries, seed),
                         new Progress.Training(p) {
                             @Override
                             public void attemptFailed(long index, String reason, boolean willRetry) {
