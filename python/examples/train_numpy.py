@@ -57,7 +57,7 @@ def train(mask, seed, ctx):
     out = {
         "margins": logits[rows, gy] - other.max(1),
         "logits": logits,
-        "probs": probs,
+        "probs": probs[rows, gy],
         "correct": logits.argmax(1) == gy,
         "losses": -np.log(probs[rows, gy] + 1e-12),
         "train_accuracy": np.float64((p.argmax(1) == ys).mean()),

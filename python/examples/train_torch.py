@@ -55,7 +55,7 @@ def train(mask, seed, ctx):
         out = {
             "margins": logits[rows, gy] - other.max(1).values,
             "logits": logits,
-            "probs": logits.softmax(1),
+            "probs": logits.softmax(1)[rows, gy],
             "correct": logits.argmax(1) == gy,
             "losses": torch.nn.functional.cross_entropy(logits, gy, reduction="none"),
             "train_accuracy": (tl.argmax(1) == y[idx]).float().mean(),

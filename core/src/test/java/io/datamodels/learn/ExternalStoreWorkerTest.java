@@ -520,7 +520,7 @@ class ExternalStoreWorkerTest {
         Path fm = SharedData.require("fashion-mnist");
         DataBinding b = new DataBinding(DatasetSpec.idx(fm.toString(), "train"), Selection.first(600),
                 DatasetSpec.idx(fm.toString(), "test"), Selection.first(50));
-        List<StoreInit.OutputKey> keys = new ArrayList<>(Outputs.keys(List.of("margins", "correct",
+        List<StoreInit.OutputKey> keys = new ArrayList<>(Outputs.keys(List.of("margins", "correct", "probs",
                 "train_accuracy", "train_loss")));
         try (Store st = StoreInit.create(dir.resolve("store"), b, "bernoulli", 0.5, SEED, 4, keys, false, "test");
              Learner l = bind(st, "DATAMODELS_TORCH_EPOCHS=10 " + py + " "
@@ -541,6 +541,40 @@ class ExternalStoreWorkerTest {
                 assertTrue(acc > 0.8f, "model " + i + " fits its subset: train accuracy " + acc);
             }
         }
+    }
+
+    @Test
+    void numpyExampleTrainsOnRealDataInBothModesAlike() throws IOException {
+        Python.assumeNumpy();
+        Path fm = SharedData.require("fashion-mnist");
+        DataBinding b = new DataBinding(DatasetSpec.idx(fm.toString(), "train"), Selection.range(1000, 1400),
+                DatasetSpec.idx(fm.toString(), "test"), Selection.first(40));
+        List<StoreInit.OutputKey> keys = new ArrayList<>(Outputs.keys(List.of("margins", "correct", "probs",
+                "train_accuracy")));
+        float[][] margins = new float[2][];
+        for (int k = 0; k < 2; k++) {
+            boolean worker = k == 1;
+            Path storeDir = dir.resolve("store-" + worker);
+            try (Store st = StoreInit.create(storeDir, b, "bernoulli", 0.5, SEED, 2, keys, false, "test");
+                 Learner l = bind(st, "python3 " + q(pythonDir().resolve("examples").resolve("train_numpy.py")),
+                         worker, 300)) {
+                Runner.Report r = Runner.run(st, l, new Runner.Options(0, 2, 1, 0, SEED), new Runner.Listener() {
+                });
+                assertEquals(List.of(), r.failures(), "worker = " + worker);
+                margins[k] = floats(st, "margins", 0, 2 * 40);
+                int right = 0;
+                for (int t = 0; t < 2 * 40; t++) {
+                    assertEquals(margins[k][t] > 0, st.array("correct").getBoolean(t), "correct = margin > 0");
+                    float p = st.array("probs").getFloat(t);
+                    assertTrue(p >= 0 && p <= 1, "probs in [0, 1]: " + p);
+                    right += margins[k][t] > 0 ? 1 : 0;
+                }
+                assertTrue(right >= 40, right + "/80 targets right");
+                float acc = floats(st, "train_accuracy", 0, 1)[0];
+                assertTrue(acc > 0.8f, "fits its subset: train accuracy " + acc);
+            }
+        }
+        assertArrayEquals(margins[0], margins[1], "one process per model and a worker train the same models");
     }
 
     /** A python3 that imports torch, or null. */
