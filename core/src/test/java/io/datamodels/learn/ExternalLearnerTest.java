@@ -253,6 +253,16 @@ class ExternalLearnerTest {
         assertEquals(List.of(), listing(tmpRoot()), "temporary folders are deleted");
     }
 
+    @Test
+    void aSignalIsNamedAndRetryableABadOutputIsNot() throws IOException {
+        ExternalLearner.Attempt a = learner("echo out of memory >&2; kill -9 $$", 5).run(task(0), Set.of());
+        assertEquals(new Outcome.Failed("command was killed by signal 9 (exit code 137): out of memory", true),
+                a.outcome());
+        Outcome bad = learner("true", 5).run(task(0), Set.of("margins")).outcome();
+        assertEquals(new Outcome.Failed("margins.npy: file: expected the command to write it to {out}, got an empty "
+                + "folder", false), bad);
+    }
+
     // ---- python scripts ----
 
     @Test
