@@ -82,8 +82,8 @@ import java.util.stream.Stream;
  * "keys": [...]}}, writes the outputs as above, and answers one JSON line on stdout, {@code {"index": I, "status":
  * "done"}} or {@code {"index": I, "status": "error", "message": "..."}}. A worker that exits, times out or writes a
  * stdout line that is not such JSON fails the model in flight and is replaced by a fresh one for the next model
- * (so it must log to stderr; its stderr goes to {@code worker-N/stderr.log} under the temporary root). It is told
- * to stop by the end of its stdin, at {@link #close()}.
+ * (so it must log to stderr; its stderr goes to {@code worker-N-*}{@code /stderr.log} under the temporary root). It
+ * is told to stop by the end of its stdin, at {@link #close()}.
  *
  * <p>A model fails (an {@link Outcome.Failed} with a one-line reason) when the command runs past
  * {@link ExternalConfig#timeoutSeconds()} (its whole process tree is then killed), is killed by a signal, exits
@@ -93,9 +93,10 @@ import java.util.stream.Stream;
  * in C order as {@code float[]} (float16, float32), {@code double[]} (float64), {@code boolean[]} (bool), {@code int[]}
  * (int8, int16, int32, uint8) or {@code long[]} (int64).
  *
- * <p>Retries: a bad output would be the same on a rerun of a seeded command, so it is
- * {@linkplain Outcome.Failed#deterministic deterministic} and not retried; a timeout, a signal, a non-zero exit and
- * a worker's "error" may be transient (a full GPU, an out-of-memory kill) and are retried by the runner.
+ * <p>Retries: a bad output, or a worker's stdout line that breaks the protocol, would be the same on a rerun of a
+ * seeded command, so it is {@linkplain Outcome.Failed#deterministic deterministic} and not retried; a timeout, a
+ * signal, a non-zero exit and a worker's "error" may be transient (a full GPU, an out-of-memory kill) and are retried
+ * by the runner.
  *
  * <p>{@code TMP} is deleted afterwards, unless the system property {@value #KEEP_PROPERTY} is {@code true}.
  * Each {@link #train} call runs its tasks one after another; the runner runs several calls at once on its threads.
