@@ -8,6 +8,8 @@ import io.datamodels.Json;
 import io.datamodels.Provenance;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.learn.ExternalConfig;
+import io.datamodels.learn.Learner;
 import io.datamodels.store.Store;
 import io.datamodels.train.Learners;
 import io.datamodels.train.Runner;
@@ -54,8 +56,14 @@ final class TrainCommand implements Callable<Integer> {
     int retries;
 
     @Option(names = "--command", paramLabel = "CMD",
-            description = "External learner: shell command run per model, with {index} {seed} {mask} {out} replaced.")
+            description = "External learner: shell command run per model, with {index} {seed} {mask} {out} (and "
+                    + "more, see the README) replaced.")
     String command;
+
+    @Option(names = "--worker", paramLabel = "CMD",
+            description = "External learner: a long-lived worker command, one per thread, that trains model after "
+                    + "model through the line protocol of the README (instead of --command).")
+    String worker;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "External learner: seconds per model (default 3600).")
     Integer timeout;
@@ -99,8 +107,8 @@ final class TrainCommand implements Callable<Integer> {
             out.flush();
             long t0 = System.nanoTime();
             Runner.Report r;
-            try (Progress p = Progress.create(out, "train", "models")) {
-                r = Runner.run(s, bound.learner(), new Runner.Options(from, to, t, retries, seed),
+            try (Progress p = Progress.create(out, "train", "models"); Learner l = bound.learner()) {
+                r = Runner.run(s, l, new Runner.Options(from, to, t, retries, seed),
                         new Progress.Training(p) {
                             @Override
                             public void attemptFailed(long index, String reason, boolean willRetry) {
@@ -145,8 +153,15 @@ final class TrainCommand implements Callable<Integer> {
             o.setAll((ObjectNode) n);
         }
         ConfigOverrides.apply(sets, o, spec);
+        if (command != null && worker != null) {
+            throw new ParameterException(spec.commandLine(), "--command and --worker: expected one of them, got both");
+        }
         if (command != null) {
             o.put("command", command);
+        }
+        if (worker != null) {
+            o.put("command", worker);
+            o.put("mode", ExternalConfig.WORKER);
         }
         if (timeout != null) {
             o.put("timeout_seconds", timeout);

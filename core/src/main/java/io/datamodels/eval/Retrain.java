@@ -63,8 +63,10 @@ final class Retrain {
             Learners.Bound b = Learners.create(s, tr.learner(), tr.config(), gemm);
             new TrainRecord(tr.learner(), b.config(), gemm.name(), Provenance.now(gemm.name(), "retraining"))
                     .recordOrCheck(s);
-            Runner.Report r = Runner.run(s, b.learner(), new Runner.Options(0, masks.size(), threads, 2, seed),
-                    listener);
+            Runner.Report r;
+            try (var l = b.learner()) {
+                r = Runner.run(s, l, new Runner.Options(0, masks.size(), threads, 2, seed), listener);
+            }
             if (!r.failures().isEmpty()) {
                 throw new StoreException("retraining: " + r.failures().size() + " models failed, first: model "
                         + r.failures().getFirst().index() + ": " + r.failures().getFirst().reason());

@@ -59,6 +59,11 @@ public final class AveragingLearner implements Learner {
     }
 
     @Override
+    public void close() {
+        inner.close();
+    }
+
+    @Override
     public int preferredBatch() {
         return Math.max(1, inner.preferredBatch() / runs);
     }
@@ -98,7 +103,7 @@ public final class AveragingLearner implements Learner {
         for (int r = 0; r < runs; r++) {
             switch (out[r][i]) {
                 case Outcome.Failed f -> {
-                    return new Outcome.Failed("run " + (r + 1) + " of " + runs + ": " + f.reason());
+                    return new Outcome.Failed("run " + (r + 1) + " of " + runs + ": " + f.reason(), f.retryable());
                 }
                 case Outcome.Ok ok -> rows.add(ok.outputs());
             }

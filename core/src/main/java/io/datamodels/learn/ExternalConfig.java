@@ -1,23 +1,34 @@
 package io.datamodels.learn;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * How {@link ExternalLearner} runs a user's training command, one process per model.
+ * How {@link ExternalLearner} runs a user's training command: one process per model, or one long-lived worker
+ * process per runner thread that trains many models through a line protocol on stdin/stdout.
  *
  * <p>JSON form: {@code {"command": "python3 train.py --mask {mask} --out {out}", "timeout_seconds": 3600,
- * "work_dir": null}}.
+ * "work_dir": null}}, plus {@code "mode": "worker"} for a worker command (the field is left out for the default
+ * one-process-per-model mode, so configs recorded before it existed still compare equal).
  *
- * @param command        a {@code /bin/sh -c} command line; the placeholders {@code {index}}, {@code {seed}},
+ * @param command        a {@code /bin/sh -c} command line; placeholders such as {@code {index}}, {@code {seed}},
  *                       {@code {mask}} and {@code {out}} are replaced by shell-quoted values (see
  *                       {@link ExternalLearner})
- * @param timeoutSeconds wall-clock limit of one model's command, >= 1; past it the command's process tree is killed
+ * @param timeoutSeconds wall-clock limit of one model, >= 1; past it the command's (or worker's) process tree is
+ *                       killed
  * @param workDir        the command's working directory; null for the current one
+ * @param mode           null (or "command") for one process per model; "worker" for a long-lived worker
  */
 public record ExternalConfig(@JsonProperty("command") String command,
                              @JsonProperty("timeout_seconds") int timeoutSeconds,
-                             @JsonProperty("work_dir") String workDir) {
+                             @JsonProperty("work_dir") String workDir,
+                             @JsonProperty("mode") @JsonInclude(JsonInclude.Include.NON_NULL) String mode) {
+    /** {@link #mode()} of a long-lived worker process. */
+    public static final String WORKER = "worker";
+    /** The spelled-out default mode, one process per model; stored as null. */
+    public static final String COMMAND = "command";
 
     @JsonCreator
     public ExternalConfig {
@@ -34,5 +45,23 @@ public record ExternalConfig(@JsonProperty("command") String command,
             throw new IllegalArgumentException("work_dir must be null (the current folder) or a non-blank path, got '"
                     + workDir + "'");
         }
+        if (COMMAND.equals(mode)) {
+            mode = null;
+        }
+        if (mode != null && !mode.equals(WORKER)) {
+            throw new IllegalArgumentException("mode must be '" + COMMAND + "' (one process per model) or '" + WORKER
+                    + "' (a long-lived worker), got '" + mode + "'");
+        }
+    }
+
+    /** A one-process-per-model config. */
+    public ExternalConfig(String command, int timeoutSeconds, String workDir) {
+        this(command, timeoutSeconds, workDir, null);
+    }
+
+    /** True for a long-lived worker ({@code "mode": "worker"}). */
+    @JsonIgnore
+    public boolean worker() {
+        return WORKER.equals(mode);
     }
 }

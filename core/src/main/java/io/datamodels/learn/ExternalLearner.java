@@ -1,12 +1,22 @@
 package io.datamodels.learn;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datamodels.Json;
+import io.datamodels.data.DatasetSpec;
+import io.datamodels.data.Selection;
+import io.datamodels.store.AtomicFiles;
+import io.datamodels.store.DataBinding;
 import io.datamodels.store.Store;
+import io.datamodels.store.StoreException;
+import io.datamodels.store.StoreMeta;
 import io.datamodels.store.StoreSpec;
 import io.datamodels.store.npy.DType;
 import io.datamodels.store.npy.Npy;
 import io.datamodels.store.npy.NpyArray;
 import io.datamodels.store.npy.NpyFormatException;
 import io.datamodels.store.npy.NpyHeader;
+import io.datamodels.subset.SeedStream;
 
 import java.io.File;
 import java.io.IOException;
@@ -16,15 +26,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -34,9 +47,10 @@ import java.util.stream.Stream;
 /**
  * A learner whose models are trained by an outside command, e.g. a PyTorch script: step 2 of datamodels
  * (Ilyas et al. 2022), "train one model on subset S_i and record its outputs", delegated to any program that reads a
- * mask and writes {@code .npy} files.
+ * mask and writes {@code .npy} files. {@code python/datamodels_worker.py} implements the command's side.
  *
- * <p>Protocol, for each model, in a fresh temporary folder {@code TMP}:
+ * <p>Protocol, for each model, in a fresh temporary folder {@code TMP} under {@link Context#tempRoot()} (the store's
+ * {@code .external/tmp/} when bound to a store):
  * <pre>
  *   TMP/mask.npy     bool (m,), written by us: element j is true iff training example j is in the model's subset
  *   TMP/out/         empty; the command writes KEY.npy here for every key the store asks for
@@ -44,19 +58,45 @@ import java.util.stream.Stream;
  *   TMP/stderr.log   the command's stderr; its last line is quoted when the command fails
  * </pre>
  * The command runs as {@code /bin/sh -c COMMAND} in {@link ExternalConfig#workDir()}, stdin from {@code /dev/null}.
- * Before that, every {@code {index}}, {@code {seed}}, {@code {mask}} and {@code {out}} in COMMAND is replaced by the
- * single-quoted model index, root seed, absolute path of {@code mask.npy} and absolute path of {@code out/}; write
- * them bare ({@code --out {out}}), not inside quotes of your own. The same four values are exported as
- * {@code DATAMODELS_INDEX}, {@code DATAMODELS_SEED}, {@code DATAMODELS_MASK} and {@code DATAMODELS_OUT}. The command
- * should derive its randomness from {@code (seed, index)} so that a rerun gives the same model.
+ * Before that, each placeholder of {@link #PLACEHOLDERS} in COMMAND is replaced by its single-quoted value; write them
+ * bare ({@code --out {out}}), not inside quotes of your own. Every value is also exported as
+ * {@code DATAMODELS_NAME} (upper case), with {@code DATAMODELS_KEYS} (the keys to write, comma-separated) and
+ * {@code DATAMODELS_SCHEMA} (their {@code spec.json} schema, JSON):
+ * <pre>
+ *   {index}           the model index (the store row)
+ *   {seed}            the model's own seed, SeedStream(root_seed, index, SALT_SEED).nextLong() >>> 1, in [0, 2^63)
+ *   {root_seed}       the root seed of the store's sampling (per run where runs_per_mask > 1)
+ *   {mask} {out}      absolute paths of TMP/mask.npy and TMP/out/
+ *   {store}           the store folder
+ *   {train_indices}   int64 (m,) .npy: mask position j is example train_indices[j] of {data}
+ *   {target_indices}  int64 (T,) .npy: output column t is example target_indices[t] of {target_data}
+ *   {data} {target_data}  the dataset specs from store.json (as --data takes them), paths made absolute
+ *   {data_path}       the absolute path of the training data (files joined by ',' for cifar10)
+ * </pre>
+ * A placeholder the store cannot fill (a store made by another tool has no dataset) is an error when the learner is
+ * made; its environment variable is then left unset.
  *
- * <p>A model fails (an {@link Outcome.Failed} with a one-line reason; the runner retries it) when the command runs
- * past {@link ExternalConfig#timeoutSeconds()} (its whole process tree is then killed), exits non-zero, or leaves an
- * output that is not exactly the key's row: {@code KEY.npy} must exist, have the key's dtype (no conversion: a
- * float64 file is refused for a float32 key), have the key's row shape (a scalar key, shape {@code []}, also takes
- * shape {@code (1,)}), and hold only finite values. Rows come back in C order as {@code float[]} (float16, float32),
- * {@code double[]} (float64), {@code boolean[]} (bool), {@code int[]} (int8, int16, int32, uint8) or {@code long[]}
- * (int64).
+ * <p>Worker mode ({@link ExternalConfig#worker()}): one long-lived process per calling thread runs the command
+ * (without the per-model placeholders), with {@code DATAMODELS_WORKER=1}, and trains model after model: for each it
+ * reads one JSON line on stdin, {@code {"index": I, "seed": S, "root_seed": R, "mask": PATH, "out": FOLDER,
+ * "keys": [...]}}, writes the outputs as above, and answers one JSON line on stdout, {@code {"index": I, "status":
+ * "done"}} or {@code {"index": I, "status": "error", "message": "..."}}. A worker that exits, times out or writes a
+ * stdout line that is not such JSON fails the model in flight and is replaced by a fresh one for the next model
+ * (so it must log to stderr; its stderr goes to {@code worker-N-*}{@code /stderr.log} under the temporary root). It
+ * is told to stop by the end of its stdin, at {@link #close()}.
+ *
+ * <p>A model fails (an {@link Outcome.Failed} with a one-line reason) when the command runs past
+ * {@link ExternalConfig#timeoutSeconds()} (its whole process tree is then killed), is killed by a signal, exits
+ * non-zero (or a worker answers "error"), or leaves an output that is not exactly the key's row: {@code KEY.npy}
+ * must exist, have the key's dtype (no conversion: a float64 file is refused for a float32 key), have the key's row
+ * shape (a scalar key, shape {@code []}, also takes shape {@code (1,)}), and hold only finite values. Rows come back
+ * in C order as {@code float[]} (float16, float32), {@code double[]} (float64), {@code boolean[]} (bool), {@code int[]}
+ * (int8, int16, int32, uint8) or {@code long[]} (int64).
+ *
+ * <p>Retries: a bad output, or a worker's stdout line that breaks the protocol, would be the same on a rerun of a
+ * seeded command, so it is {@linkplain Outcome.Failed#deterministic deterministic} and not retried; a timeout, a
+ * signal, a non-zero exit and a worker's "error" may be transient (a full GPU, an out-of-memory kill) and are retried
+ * by the runner.
  *
  * <p>{@code TMP} is deleted afterwards, unless the system property {@value #KEEP_PROPERTY} is {@code true}.
  * Each {@link #train} call runs its tasks one after another; the runner runs several calls at once on its threads.
@@ -68,22 +108,143 @@ public final class ExternalLearner implements Learner {
     public static final int STDERR_LINES = 20;
     /** {@link Attempt#exitCode()} of a command that did not exit by itself (timed out, interrupted, not started). */
     public static final int NOT_EXITED = -1;
+    /** Salt of the {@link SeedStream} that gives each model's {@code {seed}}. */
+    public static final long SALT_SEED = 0x4558544EL; // "EXTN"
+    /** The placeholders a command may use, in the order they are documented. */
+    public static final List<String> PLACEHOLDERS = List.of("index", "seed", "root_seed", "mask", "out", "store",
+            "train_indices", "target_indices", "data", "target_data", "data_path");
+    /** The placeholders that change from model to model, which a worker command cannot use. */
+    static final Set<String> PER_MODEL = Set.of("index", "seed", "root_seed", "mask", "out");
 
     static final String MASK_FILE = "mask.npy";
     static final String OUT_DIR = "out";
     static final String STDOUT_FILE = "stdout.log";
     static final String STDERR_FILE = "stderr.log";
+    /** Folder in a store that holds the index files and the temporary folders. */
+    public static final String STORE_DIR = ".external";
     private static final int STDERR_TAIL_BYTES = 64 * 1024;
     private static final int REASON_CHARS = 300;
     private static final int LISTED_FILES = 5;
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{(index|seed|mask|out)}");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{(" + String.join("|", PLACEHOLDERS) + ")}");
 
     private final ExternalConfig cfg;
     private final Map<String, StoreSpec.KeySpec> schema;
     private final int m;
     private final File workDir;
-    private final Path tempRoot;
+    private final Context ctx;
     private final boolean keep;
+    private final Deque<ExternalWorker> idleWorkers = new ArrayDeque<>();
+    private final Set<ExternalWorker> liveWorkers = new LinkedHashSet<>();
+    private int workersStarted;
+    private Thread shutdownHook;
+    private boolean closed;
+
+    /**
+     * What the command is told besides the model: the store, its training and target selections, its data.
+     * Null fields are unknown (the matching placeholder is then refused and its variable unset).
+     *
+     * @param store         the store folder, absolute
+     * @param trainIndices  int64 (m,) .npy of the selected training examples' indices in {@code data}
+     * @param targetIndices int64 (T,) .npy of the targets' indices in {@code targetData}
+     * @param data          the training data spec, compact form, paths absolute
+     * @param targetData    the target data spec, compact form, paths absolute
+     * @param dataPath      the training data's absolute path(s), ',' between several
+     * @param tempRoot      where the per-model temporary folders go; null for the system's
+     */
+    public record Context(Path store, Path trainIndices, Path targetIndices, String data, String targetData,
+                          String dataPath, Path tempRoot) {
+        /** Nothing known; temporary folders under {@code tempRoot} (null: the system's). */
+        public static Context none(Path tempRoot) {
+            return new Context(null, null, null, null, null, null, tempRoot);
+        }
+
+        /**
+         * The context of {@code store}: writes {@code STORE/.external/train_indices.npy} and
+         * {@code target_indices.npy} (int64, from the selections in {@code store.json}; rewritten only if they
+         * differ) and puts the temporary folders in {@code STORE/.external/tmp/}. A store without a dataset record
+         * gets only the folder and the temporary root.
+         *
+         * @throws StoreException if the recorded selections do not match the store's mask length or target count
+         */
+        public static Context of(Store store) throws IOException {
+            Path dir = store.dir().toAbsolutePath().resolve(STORE_DIR);
+            Path tmp = dir.resolve("tmp");
+            Optional<StoreMeta> meta = store.meta();
+            if (meta.isEmpty() || meta.get().dataset() == null) {
+                return new Context(store.dir().toAbsolutePath(), null, null, null, null, null, tmp);
+            }
+            StoreMeta.DatasetRef ref = meta.get().dataset();
+            DataBinding b = DataBinding.of(ref);
+            long m = store.array(Store.MASKS).rowElements();
+            long[] train = selected(b.train(), ref.trainSize(), "train");
+            if (train.length != m) {
+                throw new StoreException(Store.META_FILE + ": dataset.train: expected " + m + " indices (the masks' "
+                        + "length), got " + train.length + " from '" + ref.train() + "'");
+            }
+            long[] targets = selected(b.targets(), ref.targetCount(), "targets");
+            Path trainFile = dir.resolve("train_indices.npy");
+            Path targetFile = dir.resolve("target_indices.npy");
+            writeIfChanged(trainFile, train);
+            writeIfChanged(targetFile, targets);
+            return new Context(store.dir().toAbsolutePath(), trainFile, targetFile, absolute(b.trainSource()),
+                    absolute(b.targetSource()), b.trainSource().paths().isEmpty() ? null : String.join(",",
+                    b.trainSource().paths().stream().map(p -> p.toAbsolutePath().normalize().toString()).toList()),
+                    tmp);
+        }
+
+        private static long[] selected(Selection sel, int count, String field) throws StoreException {
+            int[] idx;
+            try {
+                // "all" needs the dataset's size, which is the recorded count; the other forms carry their indices
+                idx = sel.indices(sel instanceof Selection.All ? count : Integer.MAX_VALUE);
+            } catch (IllegalArgumentException e) {
+                throw new StoreException(Store.META_FILE + ": dataset." + field + ": " + e.getMessage());
+            }
+            if (idx.length != count) {
+                throw new StoreException(Store.META_FILE + ": dataset." + field + ": expected " + count + " indices "
+                        + "(the recorded count), got " + idx.length + " from '" + sel + "'");
+            }
+            long[] out = new long[idx.length];
+            for (int k = 0; k < idx.length; k++) {
+                out[k] = idx[k];
+            }
+            return out;
+        }
+
+        private static void writeIfChanged(Path file, long[] values) throws IOException {
+            if (Files.isRegularFile(file)) {
+                try {
+                    if (Arrays.equals(Npy.readLongs(file), values)) {
+                        return;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // unreadable: rewrite it
+                }
+            }
+            AtomicFiles.write(file, tmp -> Npy.write(tmp, DType.INT64, values, values.length));
+        }
+
+        private static String absolute(DatasetSpec s) {
+            if (s.path() == null) {
+                return s.toCompactString();
+            }
+            String abs = String.join(",", s.paths().stream().map(p -> p.toAbsolutePath().normalize().toString())
+                    .toList());
+            return new DatasetSpec(s.format(), abs, s.split(), s.labelColumn(), s.hasHeader()).toCompactString();
+        }
+
+        /** The values of the placeholders that do not change from model to model; null where unknown. */
+        Map<String, String> values() {
+            Map<String, String> v = new LinkedHashMap<>();
+            v.put("store", store == null ? null : store.toString());
+            v.put("train_indices", trainIndices == null ? null : trainIndices.toString());
+            v.put("target_indices", targetIndices == null ? null : targetIndices.toString());
+            v.put("data", data);
+            v.put("target_data", targetData);
+            v.put("data_path", dataPath);
+            return v;
+        }
+    }
 
     /**
      * One model's run: what it gave, how its command ended, and the end of its stderr.
@@ -100,22 +261,33 @@ public final class ExternalLearner implements Learner {
     }
 
     /**
-     * Binds a learner to its command and to the rows it must produce.
+     * Binds a learner to its command and to the rows it must produce, with no store context and temporary folders
+     * in the system's temporary folder.
      *
      * @param cfg    the command, its time limit and working directory
      * @param schema the store keys the command writes, with each row's shape and dtype; a {@code masks} key (the
      *               input) is left out, so a store's whole schema may be passed
      * @param m      mask length: the number of training examples
-     * @throws IllegalArgumentException if {@code m < 0}, a row does not fit in one Java array, or {@code work_dir}
-     *                                  is not an existing folder
+     * @throws IllegalArgumentException if {@code m < 0}, a row does not fit in one Java array, {@code work_dir}
+     *                                  is not an existing folder, or the command uses a placeholder it cannot
      */
     public ExternalLearner(ExternalConfig cfg, Map<String, StoreSpec.KeySpec> schema, int m) {
-        this(cfg, schema, m, null, Boolean.getBoolean(KEEP_PROPERTY));
+        this(cfg, schema, m, Context.none(null));
+    }
+
+    /** As {@link #ExternalLearner(ExternalConfig, Map, int)}, with what the store tells the command. */
+    public ExternalLearner(ExternalConfig cfg, Map<String, StoreSpec.KeySpec> schema, int m, Context ctx) {
+        this(cfg, schema, m, ctx, Boolean.getBoolean(KEEP_PROPERTY));
     }
 
     /** As the public constructor, with temporary folders under {@code tempRoot} (null: the system's). */
     ExternalLearner(ExternalConfig cfg, Map<String, StoreSpec.KeySpec> schema, int m, Path tempRoot, boolean keep) {
+        this(cfg, schema, m, Context.none(tempRoot), keep);
+    }
+
+    ExternalLearner(ExternalConfig cfg, Map<String, StoreSpec.KeySpec> schema, int m, Context ctx, boolean keep) {
         this.cfg = Objects.requireNonNull(cfg, "cfg");
+        this.ctx = Objects.requireNonNull(ctx, "ctx");
         if (m < 0) {
             throw new IllegalArgumentException("m must be >= 0, got " + m);
         }
@@ -132,9 +304,26 @@ public final class ExternalLearner implements Learner {
         if (cfg.workDir() != null && !Files.isDirectory(Path.of(cfg.workDir()))) {
             throw new IllegalArgumentException("work_dir: expected an existing folder, got '" + cfg.workDir() + "'");
         }
+        Map<String, String> known = ctx.values();
+        Matcher mt = PLACEHOLDER.matcher(cfg.command());
+        while (mt.find()) {
+            String name = mt.group(1);
+            if (cfg.worker() && PER_MODEL.contains(name)) {
+                throw new IllegalArgumentException("command: {" + name + "} changes from model to model, so a worker "
+                        + "command cannot use it; the worker reads it from each request line");
+            }
+            if (known.containsKey(name) && known.get(name) == null) {
+                throw new IllegalArgumentException("command: {" + name + "} is unknown for this store (store.json has"
+                        + " no dataset record; stores made by 'datamodels init' have one)");
+            }
+        }
         this.workDir = cfg.workDir() == null ? null : new File(cfg.workDir());
-        this.tempRoot = tempRoot;
         this.keep = keep;
+    }
+
+    /** The seed of model {@code index} under root seed {@code rootSeed}: non-negative, so any framework takes it. */
+    public static long modelSeed(long rootSeed, long index) {
+        return new SeedStream(rootSeed, index, SALT_SEED).nextLong() >>> 1;
     }
 
     @Override
@@ -156,7 +345,7 @@ public final class ExternalLearner implements Learner {
         return cfg;
     }
 
-    /** Runs the command once per task, in order; each task's outcome is independent of the others'. */
+    /** Runs the command (or a worker) once per task, in order; each task's outcome is independent of the others'. */
     @Override
     public List<Outcome> train(List<ModelTask> tasks, Set<String> keys) {
         checkKeys(keys);
@@ -170,22 +359,20 @@ public final class ExternalLearner implements Learner {
     }
 
     /**
-     * Trains one model: writes its mask, runs the command, checks and reads {@code KEY.npy} for every key in
-     * {@code keys}, and deletes the temporary folder (see the class comment).
+     * Trains one model: writes its mask, runs the command (or hands the model to a worker), checks and reads
+     * {@code KEY.npy} for every key in {@code keys}, and deletes the temporary folder (see the class comment).
      *
      * @param keys the keys to read, a subset of {@link #outputKeys()}
      */
     public Attempt run(ModelTask task, Set<String> keys) {
         checkKeys(keys);
         if (task.mask().size() != m) {
-            return new Attempt(failed("mask: expected length " + m + ", got " + task.mask().size()), NOT_EXITED,
-                    List.of());
+            return new Attempt(Outcome.Failed.deterministic(oneLine("mask: expected length " + m + ", got "
+                    + task.mask().size())), NOT_EXITED, List.of());
         }
         Path tmp;
         try {
-            String prefix = "datamodels-external-" + task.index() + "-";
-            tmp = (tempRoot == null ? Files.createTempDirectory(prefix) : Files.createTempDirectory(tempRoot, prefix))
-                    .toAbsolutePath();
+            tmp = newTempDir("datamodels-external-" + task.index() + "-");
         } catch (IOException e) {
             return new Attempt(failed("cannot create a temporary folder: " + e), NOT_EXITED, List.of());
         }
@@ -198,6 +385,14 @@ public final class ExternalLearner implements Learner {
         }
     }
 
+    private Path newTempDir(String prefix) throws IOException {
+        if (ctx.tempRoot() == null) {
+            return Files.createTempDirectory(prefix).toAbsolutePath();
+        }
+        Files.createDirectories(ctx.tempRoot());
+        return Files.createTempDirectory(ctx.tempRoot(), prefix).toAbsolutePath();
+    }
+
     private void checkKeys(Set<String> keys) {
         Set<String> unknown = new LinkedHashSet<>(keys);
         unknown.removeAll(schema.keySet());
@@ -206,27 +401,54 @@ public final class ExternalLearner implements Learner {
         }
     }
 
+    /** The values of every placeholder for {@code task}, with its files at {@code mask} and {@code out}. */
+    private Map<String, String> values(ModelTask task, Path mask, Path out) {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("index", Long.toString(task.index()));
+        v.put("seed", Long.toString(modelSeed(task.seed(), task.index())));
+        v.put("root_seed", Long.toString(task.seed()));
+        v.put("mask", mask.toString());
+        v.put("out", out.toString());
+        v.putAll(ctx.values());
+        return v;
+    }
+
+    /** Exports each known value as DATAMODELS_NAME, and the keys and their schema. */
+    private void export(Map<String, String> env, Map<String, String> values, Set<String> keys) {
+        values.forEach((k, v) -> {
+            if (v != null) {
+                env.put("DATAMODELS_" + k.toUpperCase(java.util.Locale.ROOT), v);
+            }
+        });
+        env.put("DATAMODELS_KEYS", String.join(",", keys));
+        env.put("DATAMODELS_SCHEMA", schemaJson());
+    }
+
+    /** The schema as in {@code spec.json}: {"KEY": {"shape": [...], "dtype": "float32"}, ...}. */
+    String schemaJson() {
+        return Json.MAPPER.valueToTree(schema).toString();
+    }
+
     private Attempt runIn(Path tmp, ModelTask task, Set<String> keys) {
         Path mask = tmp.resolve(MASK_FILE);
         Path out = tmp.resolve(OUT_DIR);
-        Path err = tmp.resolve(STDERR_FILE);
         try {
             Npy.write(mask, DType.BOOL, task.mask().toBooleans(), m);
             Files.createDirectory(out);
         } catch (IOException e) {
             return new Attempt(failed("cannot prepare " + tmp + ": " + e), NOT_EXITED, List.of());
         }
-        Map<String, String> values = new LinkedHashMap<>();
-        values.put("index", Long.toString(task.index()));
-        values.put("seed", Long.toString(task.seed()));
-        values.put("mask", mask.toString());
-        values.put("out", out.toString());
+        if (cfg.worker()) {
+            return viaWorker(task, mask, out, keys);
+        }
+        Path err = tmp.resolve(STDERR_FILE);
+        Map<String, String> values = values(task, mask, out);
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", expand(cfg.command(), values))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(tmp.resolve(STDOUT_FILE).toFile())
                 .redirectError(err.toFile())
                 .directory(workDir);
-        values.forEach((k, v) -> pb.environment().put("DATAMODELS_" + k.toUpperCase(java.util.Locale.ROOT), v));
+        export(pb.environment(), values, keys);
         Process p;
         try {
             p = pb.start();
@@ -249,11 +471,164 @@ public final class ExternalLearner implements Learner {
         int code = p.exitValue();
         List<String> tail = tail(err);
         if (code != 0) {
-            String last = lastLine(tail);
-            return new Attempt(failed("command exited with code " + code
-                    + (last == null ? " and wrote nothing to stderr" : ": " + last)), code, tail);
+            return new Attempt(failed("command " + exitDescription(code, tail)), code, tail);
         }
         return new Attempt(readOutputs(out, keys), code, tail);
+    }
+
+    /** "exited with code 3: LAST STDERR LINE", or "was killed by signal 9 (exit code 137)...". */
+    static String exitDescription(int code, List<String> tail) {
+        String last = lastLine(tail);
+        // sh reports a child killed by signal s as 128 + s, and so does Java for sh itself
+        String how = code > 128 && code < 160 ? "was killed by signal " + (code - 128) + " (exit code " + code + ")"
+                : "exited with code " + code;
+        return how + (last == null ? " and wrote nothing to stderr" : ": " + last);
+    }
+
+    // ---- worker mode ----
+
+    private Attempt viaWorker(ModelTask task, Path mask, Path out, Set<String> keys) {
+        ExternalWorker w;
+        try {
+            w = takeWorker(keys);
+        } catch (IOException e) {
+            return new Attempt(failed("cannot start worker '" + cfg.command() + "': " + e.getMessage()), NOT_EXITED,
+                    List.of());
+        }
+        ObjectNode req = Json.MAPPER.createObjectNode();
+        req.put("index", task.index());
+        req.put("seed", modelSeed(task.seed(), task.index()));
+        req.put("root_seed", task.seed());
+        req.put("mask", mask.toString());
+        req.put("out", out.toString());
+        ArrayNode ks = req.putArray("keys");
+        keys.forEach(ks::add);
+        ExternalWorker.Reply r;
+        try {
+            r = w.request(req.toString(), task.index(), cfg.timeoutSeconds());
+        } catch (InterruptedException e) {
+            retire(w);
+            Thread.currentThread().interrupt();
+            return new Attempt(failed("interrupted while waiting for the worker"), NOT_EXITED, w.stderrTail());
+        }
+        List<String> tail = w.stderrTail();
+        String who = "worker '" + cfg.command() + "'";
+        return switch (r) {
+            case ExternalWorker.Reply.Done d -> {
+                giveBack(w);
+                yield new Attempt(readOutputs(out, keys), 0, tail);
+            }
+            case ExternalWorker.Reply.Error e -> {
+                giveBack(w);
+                yield new Attempt(failed("worker: model " + task.index() + ": " + e.message()), 0, tail);
+            }
+            case ExternalWorker.Reply.TimedOut t -> {
+                retire(w);
+                yield new Attempt(failed(who + " timed out after " + cfg.timeoutSeconds() + "s on model "
+                        + task.index()), NOT_EXITED, tail);
+            }
+            case ExternalWorker.Reply.Exited x -> {
+                retire(w);
+                yield new Attempt(failed(who + " " + exitDescription(x.code(), tail) + " (model " + task.index()
+                        + " in flight)"), x.code(), tail);
+            }
+            case ExternalWorker.Reply.Garbled g -> {
+                retire(w);
+                yield new Attempt(Outcome.Failed.deterministic(oneLine(who + ": stdout: " + g.why()
+                        + "; a worker must write only protocol lines to stdout and log to stderr")), NOT_EXITED, tail);
+            }
+        };
+    }
+
+    private ExternalWorker takeWorker(Set<String> keys) throws IOException {
+        int n;
+        synchronized (idleWorkers) {
+            if (closed) {
+                throw new IOException("the learner is closed");
+            }
+            ExternalWorker w = idleWorkers.poll();
+            if (w != null) {
+                return w;
+            }
+            n = workersStarted++;
+            if (shutdownHook == null) {
+                shutdownHook = new Thread(this::killAll, "datamodels-external-workers");
+                Runtime.getRuntime().addShutdownHook(shutdownHook);
+            }
+        }
+        Path dir = newTempDir("worker-" + n + "-");
+        Map<String, String> values = ctx.values();
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", expand(cfg.command(), values))
+                .redirectError(dir.resolve(STDERR_FILE).toFile())
+                .directory(workDir);
+        export(pb.environment(), values, keys);
+        pb.environment().put("DATAMODELS_WORKER", "1");
+        ExternalWorker w = ExternalWorker.start(pb, dir);
+        synchronized (idleWorkers) {
+            liveWorkers.add(w);
+        }
+        return w;
+    }
+
+    private void giveBack(ExternalWorker w) {
+        synchronized (idleWorkers) {
+            if (!closed) {
+                idleWorkers.push(w);
+                return;
+            }
+        }
+        retire(w);
+    }
+
+    private void retire(ExternalWorker w) {
+        synchronized (idleWorkers) {
+            liveWorkers.remove(w);
+        }
+        w.close(true);
+        if (!keep) {
+            deleteTree(w.dir());
+        }
+    }
+
+    private void killAll() {
+        List<ExternalWorker> all;
+        synchronized (idleWorkers) {
+            all = new ArrayList<>(liveWorkers);
+        }
+        for (ExternalWorker w : all) {
+            w.close(true);
+        }
+    }
+
+    /**
+     * Stops the workers: closes their stdin (the end of the protocol), waits a few seconds for them to exit, then
+     * kills what is left. A no-op in one-process-per-model mode. Later models fail.
+     */
+    @Override
+    public void close() {
+        List<ExternalWorker> all;
+        Thread hook;
+        synchronized (idleWorkers) {
+            closed = true;
+            all = new ArrayList<>(liveWorkers);
+            liveWorkers.clear();
+            idleWorkers.clear();
+            hook = shutdownHook;
+            shutdownHook = null;
+        }
+        for (ExternalWorker w : all) {
+            w.close(false);
+            if (!keep) {
+                deleteTree(w.dir());
+            }
+        }
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down and runs the hook
+            }
+        }
     }
 
     /** Replaces each placeholder {@code {NAME}} by {@code values.get(NAME)}, single-quoted for {@code sh}. */
@@ -291,7 +666,7 @@ public final class ExternalLearner implements Learner {
             String file = key + ".npy";
             Path path = out.resolve(file);
             if (!Files.isRegularFile(path)) {
-                return failed(file + ": file: expected the command to write it to {out}, got " + listing(out));
+                return invalid(file + ": file: expected the command to write it to {out}, got " + listing(out));
             }
             StoreSpec.KeySpec spec = schema.get(key);
             try (NpyArray a = NpyArray.open(path)) {
@@ -300,13 +675,13 @@ public final class ExternalLearner implements Learner {
                     why = firstNonFinite(file, a);
                 }
                 if (why != null) {
-                    return failed(why);
+                    return invalid(why);
                 }
                 rows.put(key, toRow(a));
             } catch (NpyFormatException e) {
-                return failed(e.getMessage());
+                return invalid(e.getMessage());
             } catch (IOException | RuntimeException e) {
-                return failed(file + ": cannot read: " + e);
+                return invalid(file + ": cannot read: " + e);
             }
         }
         return new Outcome.Ok(rows);
@@ -418,10 +793,20 @@ public final class ExternalLearner implements Learner {
         return null;
     }
 
-    /** A failure whose reason is one line of at most {@value #REASON_CHARS} characters. */
+    /** A retryable failure whose reason is one line of at most {@value #REASON_CHARS} characters. */
     private static Outcome.Failed failed(String reason) {
+        return new Outcome.Failed(oneLine(reason));
+    }
+
+    /** {@code reason} as one line of at most {@value #REASON_CHARS} characters. */
+    private static String oneLine(String reason) {
         String r = reason.replaceAll("\\p{Cntrl}", " ");
-        return new Outcome.Failed(r.length() <= REASON_CHARS ? r : r.substring(0, REASON_CHARS - 3) + "...");
+        return r.length() <= REASON_CHARS ? r : r.substring(0, REASON_CHARS - 3) + "...";
+    }
+
+    /** A bad output: a rerun of the seeded command would write it again, so it is not retried. */
+    private static Outcome.Failed invalid(String reason) {
+        return Outcome.Failed.deterministic(oneLine(reason));
     }
 
     private static void deleteTree(Path dir) {

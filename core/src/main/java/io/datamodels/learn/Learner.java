@@ -8,7 +8,7 @@ import java.util.Set;
  * datamodels (Ilyas et al. 2022). An instance is bound to its data and config; {@link #train} may be called from
  * several threads at once with disjoint tasks.
  */
-public interface Learner {
+public interface Learner extends AutoCloseable {
     /** Short name recorded in provenance. */
     String name();
 
@@ -28,4 +28,9 @@ public interface Learner {
      * @param keys  the store keys to produce, a subset of {@link #outputKeys()}
      */
     List<Outcome> train(List<ModelTask> tasks, Set<String> keys);
+
+    /** Releases what the learner holds between calls (an external learner's worker processes); no-op by default. */
+    @Override
+    default void close() {
+    }
 }

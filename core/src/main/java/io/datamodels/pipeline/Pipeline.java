@@ -176,8 +176,10 @@ public final class Pipeline {
             rep.line(what + ": " + b.learner().name() + " (" + gemm.name() + " kernel), "
                     + (s.numModels() - s.completedCount()) + " models to go");
             long seed = s.meta().map(m -> m.sampling() == null ? 0L : m.sampling().seed()).orElse(0L);
-            Runner.Report r = Runner.run(s, b.learner(), new Runner.Options(0, s.numModels(), threads, 2, seed),
-                    rep.training(what));
+            Runner.Report r;
+            try (var l = b.learner()) {
+                r = Runner.run(s, l, new Runner.Options(0, s.numModels(), threads, 2, seed), rep.training(what));
+            }
             if (!r.failures().isEmpty()) {
                 throw new io.datamodels.store.StoreException(what + ": " + r.failures().size() + " models failed, first: "
                         + "model " + r.failures().getFirst().index() + ": " + r.failures().getFirst().reason());

@@ -111,7 +111,8 @@ public final class Learners {
             Map<String, StoreSpec.KeySpec> keys = new LinkedHashMap<>(store.spec().schema());
             keys.remove(Store.MASKS);
             ExternalConfig ec = Json.MAPPER.treeToValue(specific(cfg), ExternalConfig.class);
-            return new Bound(AveragingLearner.of(new ExternalLearner(ec, keys, m), runs), cfg);
+            return new Bound(AveragingLearner.of(new ExternalLearner(ec, keys, m, ExternalLearner.Context.of(store)),
+                    runs), cfg);
         }
         StoreMeta meta = store.meta().orElseThrow(() -> new StoreException(Store.META_FILE
                 + ": file does not exist; learner " + name + " needs the store's dataset (made by 'datamodels init')"));

@@ -30,7 +30,8 @@ import java.util.concurrent.Future;
  *   <li>Each index is claimed with an OS file lock before training ({@link Claims}), so runners on one store, even
  *   with overlapping ranges, neither lose nor double a row.</li>
  *   <li>A row is written and forced before its completion flag ({@link Store#writeRows}).</li>
- *   <li>A failed model is retried up to {@code retries} times, then reported; the others go on.</li>
+ *   <li>A failed model is retried up to {@code retries} times, then reported; the others go on. A failure that
+ *   would repeat ({@link Outcome.Failed#retryable()} false, or a NaN or infinite output) is reported at once.</li>
  * </ul>
  * Masks are read from the store's {@code masks} key, so stores made by other tools work too.
  */
@@ -171,8 +172,11 @@ public final class Runner {
                                 okIdx.add(i);
                                 okRows.add(((Outcome.Ok) outcomes.get(t)).outputs());
                             } else {
+                                // A non-finite output of a seeded run, or a failure the learner calls
+                                // deterministic, would only repeat: no retry.
+                                boolean retryable = outcomes.get(t) instanceof Outcome.Failed f && f.retryable();
                                 int n = attempts.merge(i, 1, Integer::sum);
-                                boolean retry = n <= opt.retries();
+                                boolean retry = retryable && n <= opt.retries();
                                 listener.attemptFailed(i, why, retry);
                                 claims.release(i);
                                 if (retry) {

@@ -45,7 +45,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * into a temporary folder at run time) that succeed, fail, hang or write bad outputs, alone and through
  * {@link Runner}.
  *
- * <p>The scripts' outputs, for model {@code index} with root seed {@code seed} and mask {@code mask} (all exact in
+ * <p>The scripts (called with {@code {index} {root_seed} {mask} {out}}) write, for model {@code index} with root
+ * seed {@code seed} and mask {@code mask} (all exact in
  * float32):
  * <pre>
  *   margins[t] = index + t / 4 + counts[t] / 2 - seed mod 7,  counts[t] = #{j in mask : j mod T = t}
@@ -138,7 +139,7 @@ class ExternalLearnerTest {
     }
 
     private static String command(Path script) {
-        return "python3 " + ExternalLearner.shellQuote(script.toString()) + " {index} {seed} {mask} {out}";
+        return "python3 " + ExternalLearner.shellQuote(script.toString()) + " {index} {root_seed} {mask} {out}";
     }
 
     /** A learner whose temporary folders go under {@code dir/tmp}, so tests can see what is left. */
@@ -252,6 +253,16 @@ class ExternalLearnerTest {
         assertEquals(List.of(), listing(tmpRoot()), "temporary folders are deleted");
     }
 
+    @Test
+    void aSignalIsNamedAndRetryableABadOutputIsNot() throws IOException {
+        ExternalLearner.Attempt a = learner("echo out of memory >&2; kill -9 $$", 5).run(task(0), Set.of());
+        assertEquals(new Outcome.Failed("command was killed by signal 9 (exit code 137): out of memory", true),
+                a.outcome());
+        Outcome bad = learner("true", 5).run(task(0), Set.of("margins")).outcome();
+        assertEquals(new Outcome.Failed("margins.npy: file: expected the command to write it to {out}, got an empty "
+                + "folder", false), bad);
+    }
+
     // ---- python scripts ----
 
     @Test
@@ -312,7 +323,7 @@ class ExternalLearnerTest {
         Path s = script("it's a probe.py", GOOD + """
                 lines = [str(index), str(seed), mask_path, out, os.getcwd()]
                 lines += [os.environ[k] for k in
-                          ('DATAMODELS_INDEX', 'DATAMODELS_SEED', 'DATAMODELS_MASK', 'DATAMODELS_OUT')]
+                          ('DATAMODELS_INDEX', 'DATAMODELS_ROOT_SEED', 'DATAMODELS_MASK', 'DATAMODELS_OUT')]
                 with open(sys.argv[5], 'w') as f:
                     f.write('\\n'.join(lines) + '\\n')
                 """);
