@@ -34,6 +34,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;
 
+    @Mixin
+    SpecOption specFile;
+
     @Option(names = "--learner", required = true, description = "mlp, softmax or external.")
     String learner;
 
@@ -84,7 +87,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         JsonNode overrides = overrides();
         Gemm gemm = Kernels.gemm();
-        try (Store s = Store.open(store.store, true)) {
+        try (Store s = specFile.open(store.store, true)) {
             long from = 0;
             long to = s.numModels();
             if (which != null && which.models != null) {
