@@ -74,6 +74,31 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /**
+     * A store without store.json (as MadryLab's initialize_store makes it) holds a row's mask only once a worker has
+     * trained that row, the rest are zero: refuses to train a row whose mask selects no example rather than train it
+     * on nothing.
+     */
+    private static void requireWrittenMasks(Store s, long from, long to) throws java.io.IOException {
+        io.datamodels.store.npy.NpyArray masks = s.array(Store.MASKS);
+        long m = masks.rowElements();
+        for (long i = from; i < to; i++) {
+            if (s.isCompleted(i)) {
+                continue;
+            }
+            boolean any = false;
+            for (long j = 0; j < m && !any; j++) {
+                any = masks.getDouble(i * m + j) != 0;
+            }
+            if (!any) {
+                throw new io.datamodels.store.StoreException("masks.npy: row " + i + ": expected the model's training "
+                        + "subset, got no example selected (a store without store.json, as MadryLab's initialize_store "
+                        + "makes it, holds a mask only once a worker has trained that row); train it with MadryLab's "
+                        + "worker, or make the store with 'datamodels init'");
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -100,6 +125,9 @@ final class TrainCommand implements Callable<Integer> {
             if (from < 0 || to < from || to > s.numModels()) {
                 throw new ParameterException(spec.commandLine(), "range: expected 0 <= A <= B <= " + s.numModels()
                         + " (the store's models), got " + from + ":" + to);
+            }
+            if (s.meta().isEmpty()) {
+                requireWrittenMasks(s, from, to);
             }
             Learners.Bound bound = Learners.create(s, learner, overrides, gemm);
             String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
