@@ -29,6 +29,9 @@ import java.util.Optional;
  *   DIR/store.json       ours: sampling, dataset and provenance (absent in Python-made stores)
  * </pre>
  *
+ * <p>MadryLab's {@code initialize_store} keeps {@code spec.json} outside the folder; {@link #open(Path, boolean, Path)}
+ * takes it from there, or infers the schema from the {@code .npy} headers ({@link #inferSpec}).
+ *
  * <p>The key {@code masks} (bool, (N, m)) holds each model's training subset; {@link #init} fills it from the
  * store's {@link Sampling} for every index up front, since a mask depends on {@code (seed, index)} alone.
  *
