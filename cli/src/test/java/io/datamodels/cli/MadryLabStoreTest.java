@@ -259,9 +259,10 @@ class MadryLabStoreTest {
         CliTest.Result r = CliTest.run("train", "--store", store.toString(), "--learner", "external", "--command",
                 "true", "--range", "240:260");
         assertEquals(ExitCodes.INPUT, r.code(), r.err() + r.out());
-        assertEquals("train: error: masks.npy: row 250: expected the model's training subset, got no example selected "
-                + "(a store without store.json, as MadryLab's initialize_store makes it, holds a mask only once a worker "
-                + "has trained that row); train it with MadryLab's worker, or make the store with 'datamodels init'",
+        assertEquals("train: error: masks.npy: row 250: expected the model's training subset, got no example "
+                + "selected (a store without store.json, as MadryLab's initialize_store makes it, holds a mask only "
+                + "once a worker has trained that row); train it with MadryLab's worker, or make the store with "
+                + "'datamodels init'",
                 r.err().strip());
         try (Store s = Store.open(store, false)) {
             assertEquals(250, s.completedCount());

@@ -141,7 +141,8 @@ class StoreSpecErrorsTest {
         Files.writeString(dir.resolve("cmds.txt"), "python -m datamodels.training.worker --worker.index=0\n");
         try (Store s = Store.open(dir, false)) {
             assertEquals(StoreRows.spec(N, M, T), s.spec());
-            assertEquals(java.util.List.of("logits", "margins", "masks"), java.util.List.copyOf(s.spec().schema().keySet()));
+            assertEquals(java.util.List.of("logits", "margins", "masks"),
+                    java.util.List.copyOf(s.spec().schema().keySet()));
             assertEquals(new StoreSpec.Source(StoreSpec.Source.INFERRED, null), s.specSource());
             assertEquals(DType.FLOAT16, s.array("margins").dtype());
             var e = assertThrows(StoreException.class, () -> s.array("losses"));
@@ -184,8 +185,8 @@ class StoreSpecErrorsTest {
         Files.move(dir.resolve("spec.json"), outside);
         try (Store s = Store.open(dir, false, outside)) {
             assertEquals(StoreRows.spec(N, M, T), s.spec());
-            assertEquals(java.util.List.of("masks", "margins", "logits"), java.util.List.copyOf(s.spec().schema().keySet()),
-                    "the order of the given spec");
+            assertEquals(java.util.List.of("masks", "margins", "logits"),
+                    java.util.List.copyOf(s.spec().schema().keySet()), "the order of the given spec");
             assertEquals(new StoreSpec.Source(StoreSpec.Source.FILE, outside.toAbsolutePath().toString()),
                     s.specSource());
         }
