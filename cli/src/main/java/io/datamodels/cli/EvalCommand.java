@@ -32,6 +32,15 @@ final class EvalCommand {
         Path heldOut;
 
         @Mixin
+        SpecOption specFile;
+
+        @Option(names = "--assume-same-data",
+                description = "Evaluate although the fit or the held-out store records no dataset fingerprints (e.g. "
+                        + "stores made by MadryLab's tools), taking on your word that both hold the same training set "
+                        + "and targets; lds.json says so (data_match: assumed).")
+        boolean assumeSameData;
+
+        @Mixin
         OutputOptions output;
 
         @Option(names = "--seed", defaultValue = "0", description = "Bootstrap seed (default ${DEFAULT-VALUE}).")
@@ -44,8 +53,8 @@ final class EvalCommand {
         public Integer call() throws Exception {
             PrintWriter w = spec.commandLine().getOut();
             output.requireAbsent();
-            try (Store s = Store.open(heldOut, false)) {
-                Lds.Result r = Lds.run(model.model, s, Kernels.gemm(), seed);
+            try (Store s = specFile.open(heldOut, false)) {
+                Lds.Result r = Lds.run(model.model, s, Kernels.gemm(), seed, assumeSameData);
                 int from = io.datamodels.Json.read(model.model.resolve(Fitter.FIT_JSON), Fitter.Summary.class)
                         .targetFrom();
                 Lds.write(r, from, output.out, output.force);
@@ -55,6 +64,10 @@ final class EvalCommand {
                         m.meanSpearman(), m.spearmanCi()[0], m.spearmanCi()[1], m.meanPearson(), m.pooledSpearman(),
                         m.pooledPearson(), m.undefined() > 0 ? "; " + m.undefined() + " targets with constant "
                                 + "outputs or predictions left out of the means" : "");
+                if ("assumed".equals(m.dataMatch())) {
+                    w.printf("data not verified: the fit or the held-out store records no dataset fingerprints; "
+                            + "taken to be the same training set and targets (--assume-same-data)%n");
+                }
                 w.printf("wrote %s%n", output.out);
                 w.flush();
             }
@@ -71,6 +84,9 @@ final class EvalCommand {
                 description = "The store the datamodels were fitted on, whose learner and config are reused (default: "
                         + "the store named in the fit folder's fit.json; if given, it must be that store).")
         Path store;
+
+        @Mixin
+        SpecOption specFile;
 
         @Option(names = "--target-range", defaultValue = "0:20", paramLabel = "A:B",
                 description = "Targets, as a range of the fitted targets (default ${DEFAULT-VALUE}).")
@@ -158,7 +174,7 @@ final class EvalCommand {
             io.datamodels.eval.Counterfactual cf = new io.datamodels.eval.Counterfactual(o.targetList(spec),
                     parseKs(ks), base, o.retrains, o.seed);
             PrintWriter w = spec.commandLine().getOut();
-            try (Store s = Store.open(o.fittedStore(), false); Progress p = Progress.create(w, "retrain", "models")) {
+            try (Store s = o.specFile.open(o.fittedStore(), false); Progress p = Progress.create(w, "retrain", "models")) {
                 var r = cf.run(o.model.model, s, o.workDir(), Kernels.gemm(), o.threads.count(),
                         new Progress.Training(p));
                 io.datamodels.eval.Counterfactual.write(r, o.output.out, o.output.force);
@@ -203,7 +219,7 @@ final class EvalCommand {
             io.datamodels.eval.Support sp = new io.datamodels.eval.Support(o.targetList(spec), maxK, parseKs(grid),
                     base, o.retrains, o.seed);
             PrintWriter w = spec.commandLine().getOut();
-            try (Store s = Store.open(o.fittedStore(), false); Progress p = Progress.create(w, "retrain", "models")) {
+            try (Store s = o.specFile.open(o.fittedStore(), false); Progress p = Progress.create(w, "retrain", "models")) {
                 var r = sp.run(o.model.model, s, o.workDir(), Kernels.gemm(), o.threads.count(),
                         new Progress.Training(p));
                 io.datamodels.eval.Support.write(r, o.output.out, o.output.force);

@@ -22,6 +22,9 @@ final class FitCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;
 
+    @Mixin
+    SpecOption specFile;
+
     @Option(names = "--x", defaultValue = "masks", description = "Mask key (default ${DEFAULT-VALUE}).")
     String x;
 
@@ -82,7 +85,7 @@ final class FitCommand implements Callable<Integer> {
                 threads.count(), outlierZ);
         Gemm gemm = Kernels.gemm();
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        try (Store s = Store.open(store.store, false); Progress p = Progress.create(w, "fit", "targets")) {
+        try (Store s = specFile.open(store.store, false); Progress p = Progress.create(w, "fit", "targets")) {
             if (modelRows != null) {
                 RangeArg.requireWithin(spec, "--rows", modelRows, s.numModels());
             }
@@ -125,6 +128,9 @@ final class FitCommand implements Callable<Integer> {
                 w.printf("%d of %d targets chose the smallest lambda on the path (validation error still falling "
                                 + "there); a smaller --lambda-ratio may fit them better%n", sum.targetsAtPathEnd(),
                         sum.targetTo() - sum.targetFrom());
+            }
+            if (!s.specSource().kind().equals(io.datamodels.store.StoreSpec.Source.STORE)) {
+                w.printf("store spec: %s (recorded in fit.json as store_spec)%n", s.specSource().describe());
             }
             w.printf("wrote %s%n", output.out);
             w.flush();

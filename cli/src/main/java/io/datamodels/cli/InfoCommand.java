@@ -23,6 +23,9 @@ final class InfoCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;
 
+    @Mixin
+    SpecOption specFile;
+
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
@@ -32,13 +35,14 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Store s = Store.open(store.store, false)) {
+        try (Store s = specFile.open(store.store, false)) {
             long done = s.completedCount();
             if (json) {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("store", store.store.toAbsolutePath().toString());
                 o.put("num_models", s.numModels());
                 o.put("completed", done);
+                o.put("spec", s.specSource());
                 Map<String, Object> keys = new LinkedHashMap<>();
                 for (String k : s.spec().schema().keySet()) {
                     NpyArray a = s.array(k);
@@ -54,6 +58,7 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("store      %s%n", store.store.toAbsolutePath());
             out.printf("models     %d, completed %d (%.1f%%)%n", s.numModels(), done,
                     s.numModels() == 0 ? 0.0 : 100.0 * done / s.numModels());
+            out.printf("spec       %s%n", s.specSource().describe());
             out.println("keys");
             long total = 0;
             for (Map.Entry<String, StoreSpec.KeySpec> e : s.spec().schema().entrySet()) {

@@ -35,6 +35,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;
 
+    @Mixin
+    SpecOption specFile;
+
     @Option(names = "--learner", required = true, description = "mlp, softmax or external.")
     String learner;
 
@@ -71,6 +74,31 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /**
+     * A store without store.json (as MadryLab's initialize_store makes it) holds a row's mask only once a worker has
+     * trained that row, the rest are zero: refuses to train a row whose mask selects no example rather than train it
+     * on nothing.
+     */
+    private static void requireWrittenMasks(Store s, long from, long to) throws java.io.IOException {
+        io.datamodels.store.npy.NpyArray masks = s.array(Store.MASKS);
+        long m = masks.rowElements();
+        for (long i = from; i < to; i++) {
+            if (s.isCompleted(i)) {
+                continue;
+            }
+            boolean any = false;
+            for (long j = 0; j < m && !any; j++) {
+                any = masks.getDouble(i * m + j) != 0;
+            }
+            if (!any) {
+                throw new io.datamodels.store.StoreException("masks.npy: row " + i + ": expected the model's training "
+                        + "subset, got no example selected (a store without store.json, as MadryLab's initialize_store "
+                        + "makes it, holds a mask only once a worker has trained that row); train it with MadryLab's "
+                        + "worker, or make the store with 'datamodels init'");
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -84,7 +112,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         JsonNode overrides = overrides();
         Gemm gemm = Kernels.gemm();
-        try (Store s = Store.open(store.store, true)) {
+        try (Store s = specFile.open(store.store, true)) {
             long from = 0;
             long to = s.numModels();
             if (rows != null) {
@@ -92,6 +120,9 @@ final class TrainCommand implements Callable<Integer> {
                 RangeArg.requireWithin(spec, "--rows", r, s.numModels());
                 from = r.from();
                 to = r.to();
+            }
+            if (s.meta().isEmpty()) {
+                requireWrittenMasks(s, from, to);
             }
             Learners.Bound bound = Learners.create(s, learner, overrides, gemm);
             String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());

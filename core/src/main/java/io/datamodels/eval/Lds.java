@@ -43,7 +43,8 @@ public final class Lds {
                           @JsonProperty("pooled_pearson") double pooledPearson,
                           @JsonProperty("undefined_targets") int undefined,
                           @JsonProperty("fit") String fit,
-                          @JsonProperty("held_out_store") String store) {
+                          @JsonProperty("held_out_store") String store,
+                          @JsonProperty("data_match") String dataMatch) {
     }
 
     /** Per-target correlations and the summary. */
@@ -54,12 +55,24 @@ public final class Lds {
      * Evaluates the datamodels in {@code fitDir} on the completed models of {@code heldOut}.
      *
      * @throws StoreException if the held-out store's data or selection differ from the fitted one's (checked
-     *                        through the fingerprints in store.json and fit.json), or it lacks the fitted targets
+     *                        through the fingerprints in store.json and fit.json), or cannot be shown to match
+     *                        (no fingerprints on either side), or it lacks the fitted targets
      */
     public static Result run(Path fitDir, Store heldOut, Gemm gemm, long seed) throws IOException {
-        Fitted f = Fitted.load(fitDir, heldOut);
-        Fitter.Summary fit = f.summary();
-        Datamodels dm = f.datamodels();
+        return run(fitDir, heldOut, gemm, seed, false);
+    }
+
+    /**
+     * As {@link #run(Path, Store, Gemm, long)}; with {@code assumeSameData} a held-out store or a fit without dataset
+     * fingerprints (e.g. stores made by MadryLab's tools, which record none) is taken, on the caller's word, to hold
+     * the fitted training set and targets, and {@code lds.json} says so ({@code data_match: "assumed"}). Fingerprints
+     * present on both sides are always compared.
+     */
+    public static Result run(Path fitDir, Store heldOut, Gemm gemm, long seed, boolean assumeSameData)
+            throws IOException {
+        Fitter.Summary fit = Json.read(fitDir.resolve(Fitter.FIT_JSON), Fitter.Summary.class);
+        String match = checkHeldOut(fit, heldOut, assumeSameData);
+        Datamodels dm = Datamodels.load(fitDir);
         NpyArray x = heldOut.array(fit.x());
         NpyArray y = heldOut.array(fit.y());
         if (x.rowElements() != dm.trainSize()) {
@@ -124,7 +137,7 @@ public final class Lds {
         int undefined = (int) Arrays.stream(sp).filter(Double::isNaN).count();
         Summary sum = new Summary(t, n, mean(sp), bootstrap(sp, seed), mean(pe), bootstrap(pe, seed + 1),
                 Correlation.spearman(allP, allA), Correlation.pearson(allP, allA), undefined,
-                fitDir.toAbsolutePath().toString(), heldOut.dir().toAbsolutePath().toString());
+                fitDir.toAbsolutePath().toString(), heldOut.dir().toAbsolutePath().toString(), match);
         return new Result(sp, pe, sum);
     }
 
@@ -136,6 +149,30 @@ public final class Lds {
             checkSameData(fit, store);
             return new Fitted(fit, Datamodels.load(fitDir));
         }
+    }
+
+    /**
+     * How the held-out store is known to hold the fitted data: {@code "fingerprints"} where fit.json and the
+     * store's store.json both carry dataset fingerprints and they agree; {@code "assumed"} where one side has none
+     * and {@code assume} is set.
+     *
+     * @throws StoreException naming the file: fingerprints that differ, or a side without them and no {@code assume}
+     */
+    static String checkHeldOut(Fitter.Summary fit, Store heldOut, boolean assume) throws StoreException {
+        boolean fitHas = fit.dataset() != null;
+        boolean heldOutHas = heldOut.meta().map(StoreMeta::dataset).isPresent();
+        if (fitHas && heldOutHas) {
+            checkSameData(fit, heldOut);
+            return "fingerprints";
+        }
+        if (assume) {
+            return "assumed";
+        }
+        String file = heldOutHas ? Fitter.FIT_JSON + " (of the fit)"
+                : heldOut.dir().resolve(Store.META_FILE) + (heldOut.meta().isEmpty() ? " (absent)" : "");
+        throw new StoreException(file + ": dataset: expected SHA-256 fingerprints of the training set and targets on "
+                + "both sides, to show the held-out models are of the fitted data, got none (stores made by MadryLab's "
+                + "tools record none); --assume-same-data evaluates anyway, on your word");
     }
 
     /** Refuses a held-out store whose training data, targets or selections differ from the fitted store's. */

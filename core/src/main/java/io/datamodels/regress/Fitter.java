@@ -7,6 +7,7 @@ import io.datamodels.kernel.Gemm;
 import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.Store;
 import io.datamodels.store.StoreMeta;
+import io.datamodels.store.StoreSpec;
 import io.datamodels.store.npy.DType;
 import io.datamodels.store.npy.Npy;
 import io.datamodels.store.npy.NpyArray;
@@ -48,6 +49,7 @@ public final class Fitter {
 
     /** What a fit was made from and how it went; written as {@code fit.json}. */
     public record Summary(@JsonProperty("store") String store,
+                          @JsonProperty("store_spec") StoreSpec.Source storeSpec,
                           @JsonProperty("x") String x,
                           @JsonProperty("y") String y,
                           @JsonProperty("target_from") int targetFrom,
@@ -266,7 +268,7 @@ public final class Fitter {
                 maxKkt = Math.max(maxKkt, v);
             }
         }
-        Summary summary = new Summary(store.dir().toAbsolutePath().toString(), xKey, yKey, a, b, m,
+        Summary summary = new Summary(store.dir().toAbsolutePath().toString(), store.specSource(), xKey, yKey, a, b, m,
                 n + outliers.length, leftOut, outliers, train.length, nVal, constant, maxKkt, atPathEnd.get(),
                 (System.nanoTime() - t0) / 1e9, cfg,
                 store.meta().map(StoreMeta::dataset).orElse(null), Provenance.now(gemm.name(), command));

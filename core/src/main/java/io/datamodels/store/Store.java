@@ -29,6 +29,9 @@ import java.util.Optional;
  *   DIR/store.json       ours: sampling, dataset and provenance (absent in Python-made stores)
  * </pre>
  *
+ * <p>MadryLab's {@code initialize_store} keeps {@code spec.json} outside the folder; {@link #open(Path, boolean, Path)}
+ * takes it from there, or infers the schema from the {@code .npy} headers ({@link #inferSpec}).
+ *
  * <p>The key {@code masks} (bool, (N, m)) holds each model's training subset; {@link #init} fills it from the
  * store's {@link Sampling} for every index up front, since a mask depends on {@code (seed, index)} alone.
  *
@@ -43,13 +46,16 @@ public final class Store implements AutoCloseable {
 
     private final Path dir;
     private final StoreSpec spec;
+    private final StoreSpec.Source specSource;
     private final StoreMeta meta;
     private final Map<String, NpyArray> arrays;
     private final NpyArray completed;
 
-    private Store(Path dir, StoreSpec spec, StoreMeta meta, Map<String, NpyArray> arrays, NpyArray completed) {
+    private Store(Path dir, StoreSpec spec, StoreSpec.Source specSource, StoreMeta meta, Map<String, NpyArray> arrays,
+                  NpyArray completed) {
         this.dir = dir;
         this.spec = spec;
+        this.specSource = specSource;
         this.meta = meta;
         this.arrays = arrays;
         this.completed = completed;
@@ -144,37 +150,145 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Opens an existing store and checks every key file against {@code spec.json}.
+     * Opens an existing store and checks every key file against {@code spec.json}, or, where the folder has none
+     * (as MadryLab's {@code initialize_store} leaves it), against the schema read from the {@code .npy} headers
+     * ({@link #inferSpec}).
      *
      * @throws StoreException naming the file and the field that disagree
      */
     public static Store open(Path dir, boolean writable) throws IOException {
+        return open(dir, writable, null);
+    }
+
+    /**
+     * Opens an existing store with its spec from {@code specFile}, a file outside the store as MadryLab's
+     * {@code initialize_store --logging.spec=FILE} reads it; null means the store's own {@code spec.json}, or, where
+     * there is none, the schema inferred from the {@code .npy} headers. Every key file is checked against the spec;
+     * a {@code spec.json} in the store must then equal {@code specFile}'s. Other files and folders in the store
+     * (MadryLab's {@code workers/} and {@code cmds.txt}) are ignored.
+     *
+     * @throws StoreException naming the file and the field that disagree
+     */
+    public static Store open(Path dir, boolean writable, Path specFile) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new StoreException(dir + ": store folder does not exist");
         }
-        StoreSpec spec = Json.read(dir.resolve(SPEC_FILE), StoreSpec.class);
-        Path metaFile = dir.resolve(META_FILE);
-        StoreMeta meta = Files.exists(metaFile) ? Json.read(metaFile, StoreMeta.class) : null;
+        Path inside = dir.resolve(SPEC_FILE);
+        StoreSpec spec;
+        StoreSpec.Source source;
+        if (specFile != null) {
+            if (!Files.isRegularFile(specFile)) {
+                throw new StoreException(specFile + ": spec file does not exist");
+            }
+            spec = Json.read(specFile, StoreSpec.class);
+            source = new StoreSpec.Source(StoreSpec.Source.FILE, specFile.toAbsolutePath().normalize().toString());
+            if (Files.exists(inside)) {
+                StoreSpec own = Json.read(inside, StoreSpec.class);
+                if (!own.equals(spec)) {
+                    throw new StoreException(SPEC_FILE + ": expected the spec given in " + specFile + " ("
+                            + describe(spec) + "), got " + describe(own));
+                }
+            }
+        } else if (Files.exists(inside)) {
+            spec = Json.read(inside, StoreSpec.class);
+            source = new StoreSpec.Source(StoreSpec.Source.STORE, null);
+        } else {
+            spec = inferSpec(dir);
+            source = new StoreSpec.Source(StoreSpec.Source.INFERRED, null);
+        }
+        String from = switch (source.kind()) {
+            case StoreSpec.Source.STORE -> " from spec.json";
+            case StoreSpec.Source.FILE -> " from " + specFile;
+            default -> " from the other .npy headers";
+        };
+        String lists = source.kind().equals(StoreSpec.Source.FILE) ? specFile.toString() : SPEC_FILE;
+        StoreMeta meta = readMeta(dir);
         Map<String, NpyArray> arrays = new LinkedHashMap<>();
         List<NpyArray> opened = new ArrayList<>();
         try {
             long n = spec.numModels();
             for (Map.Entry<String, StoreSpec.KeySpec> e : spec.schema().entrySet()) {
                 NpyArray a = openChecked(dir, e.getKey(), e.getValue().type(), rowsShape(n, e.getValue().shape()),
-                        writable, " from spec.json", "spec.json lists key '" + e.getKey() + "'");
+                        writable, from, lists + " lists key '" + e.getKey() + "'");
                 opened.add(a);
                 arrays.put(e.getKey(), a);
             }
-            NpyArray c = openChecked(dir, StoreSpec.COMPLETED, DType.BOOL, new long[]{n}, writable, "",
+            NpyArray c = openChecked(dir, StoreSpec.COMPLETED, DType.BOOL, new long[]{n}, writable,
+                    source.kind().equals(StoreSpec.Source.FILE) ? " (num_models" + from + ")" : "",
                     "every store has one: bool (N,) completion flags");
             opened.add(c);
-            return new Store(dir, spec, meta, arrays, c);
+            return new Store(dir, spec, source, meta, arrays, c);
         } catch (IOException | RuntimeException e) {
             for (NpyArray a : opened) {
                 a.close();
             }
             throw e;
         }
+    }
+
+    private static StoreMeta readMeta(Path dir) throws IOException {
+        Path metaFile = dir.resolve(META_FILE);
+        return Files.exists(metaFile) ? Json.read(metaFile, StoreMeta.class) : null;
+    }
+
+    private static String describe(StoreSpec s) {
+        StringBuilder b = new StringBuilder("num_models " + s.numModels() + ", schema {");
+        String sep = "";
+        for (Map.Entry<String, StoreSpec.KeySpec> e : new java.util.TreeMap<>(s.schema()).entrySet()) {
+            b.append(sep).append(e.getKey()).append(": ").append(e.getValue());
+            sep = ", ";
+        }
+        return b.append('}').toString();
+    }
+
+    /**
+     * The schema of a store folder without a spec, as MadryLab's tools leave it: N is the length of
+     * {@code _completed.npy} (bool, (N,)); every other regular {@code KEY.npy} (names starting with a dot are
+     * skipped) is key {@code KEY} with its header's dtype and shape (N, *shape), keys in name order. Folders and other
+     * files are ignored.
+     *
+     * @throws StoreException naming the file: no {@code _completed.npy}, a malformed one, a key name we cannot
+     *                        use, or a key whose first dimension is not N
+     */
+    public static StoreSpec inferSpec(Path dir) throws IOException {
+        Path c = dir.resolve(StoreSpec.COMPLETED + ".npy");
+        if (!Files.isRegularFile(c)) {
+            throw new StoreException(c.getFileName() + ": file does not exist in " + dir + " (a store without "
+                    + SPEC_FILE + " needs it for the number of models; give the spec with --spec FILE)");
+        }
+        long n;
+        try (NpyArray a = NpyArray.open(c, false)) {
+            if (a.shape().length != 1 || a.dtype() != DType.BOOL) {
+                throw new StoreException(c.getFileName() + ": expected bool_ (N,) completion flags, got "
+                        + a.dtype().numpyName() + " " + NpyHeader.shapeString(a.shape()));
+            }
+            n = a.shape()[0];
+        }
+        List<Path> files = new ArrayList<>();
+        try (var list = Files.list(dir)) {
+            list.filter(f -> {
+                String name = f.getFileName().toString();
+                return name.endsWith(".npy") && !name.startsWith(".") && Files.isRegularFile(f) && !f.equals(c);
+            }).sorted().forEach(files::add);
+        }
+        Map<String, StoreSpec.KeySpec> schema = new LinkedHashMap<>();
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            String key = name.substring(0, name.length() - ".npy".length());
+            if (!key.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+                throw new StoreException(name + ": expected a key name matching [A-Za-z0-9][A-Za-z0-9_.-]* before .npy,"
+                        + " got '" + key + "'");
+            }
+            try (NpyArray a = NpyArray.open(f, false)) {
+                long[] shape = a.shape();
+                if (shape.length == 0 || shape[0] != n) {
+                    throw new StoreException(name + ": shape: expected first dimension " + n + " (the models in "
+                            + c.getFileName() + "), got " + NpyHeader.shapeString(shape));
+                }
+                schema.put(key, StoreSpec.KeySpec.of(a.dtype(), java.util.Arrays.copyOfRange(shape, 1, shape.length)));
+            }
+        }
+        return new StoreSpec(n, schema);
     }
 
     /**
@@ -212,6 +326,11 @@ public final class Store implements AutoCloseable {
         return spec;
     }
 
+    /** Where {@link #spec()} came from: the store's spec.json, a file outside it, or the .npy headers. */
+    public StoreSpec.Source specSource() {
+        return specSource;
+    }
+
     /** Our metadata, absent for a store the Python tool made. */
     public Optional<StoreMeta> meta() {
         return Optional.ofNullable(meta);
@@ -226,7 +345,12 @@ public final class Store implements AutoCloseable {
     public NpyArray array(String key) throws StoreException {
         NpyArray a = arrays.get(key);
         if (a == null) {
-            throw new StoreException(SPEC_FILE + ": schema: expected a key '" + key + "', keys are " + arrays.keySet());
+            String where = switch (specSource.kind()) {
+                case StoreSpec.Source.STORE -> SPEC_FILE;
+                case StoreSpec.Source.FILE -> specSource.file();
+                default -> dir + " (schema inferred from the .npy headers)";
+            };
+            throw new StoreException(where + ": schema: expected a key '" + key + "', keys are " + arrays.keySet());
         }
         return a;
     }

@@ -1,6 +1,7 @@
 package io.datamodels.store;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.datamodels.store.npy.DType;
 
@@ -45,6 +46,44 @@ public record StoreSpec(@JsonProperty("num_models") Long numModels,
             }
         }
         schema = Collections.unmodifiableMap(new LinkedHashMap<>(schema));
+    }
+
+    /**
+     * Where an open store's spec came from, recorded by {@code info} and in a fit's provenance: the store's own
+     * {@code spec.json} ({@link #STORE}); a spec file outside the store ({@link #FILE}), as MadryLab's
+     * {@code initialize_store --logging.spec=FILE} reads it from wherever the user keeps it; or none at all
+     * ({@link #INFERRED}): the number of models from {@code _completed.npy}, one key per other {@code .npy}, its row
+     * shape and dtype from the file's header.
+     *
+     * @param kind {@link #STORE}, {@link #FILE} or {@link #INFERRED}
+     * @param file the spec file's absolute path for {@link #FILE}, else null
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Source(@JsonProperty("kind") String kind, @JsonProperty("file") String file) {
+        public static final String STORE = "store";
+        public static final String FILE = "file";
+        public static final String INFERRED = "inferred";
+
+        @JsonCreator
+        public Source {
+            if (!STORE.equals(kind) && !FILE.equals(kind) && !INFERRED.equals(kind)) {
+                throw new IllegalArgumentException("kind: expected one of " + STORE + ", " + FILE + ", " + INFERRED
+                        + ", got " + kind);
+            }
+            if (FILE.equals(kind) != (file != null)) {
+                throw new IllegalArgumentException("file: expected a path exactly when kind is " + FILE + ", got "
+                        + file);
+            }
+        }
+
+        /** One line for people, e.g. {@code spec.json in the store}. */
+        public String describe() {
+            return switch (kind) {
+                case STORE -> "spec.json in the store";
+                case FILE -> file + " (outside the store)";
+                default -> "inferred from the .npy headers (no spec.json)";
+            };
+        }
     }
 
     /** The shape and dtype of one key's rows. */

@@ -55,7 +55,14 @@ class LdsTest {
         heldOut.writeStore(fresh, 600, java.util.stream.IntStream.range(0, 400).boxed()
                 .collect(java.util.stream.Collectors.toSet()));
         try (Store s = Store.open(fresh, false)) {
-            Lds.Result r = Lds.run(fit, s, Kernels.gemm(), 1);
+            // Synthetic stores record no dataset fingerprints: refused unless the caller vouches for the data.
+            var e = assertThrows(StoreException.class, () -> Lds.run(fit, s, Kernels.gemm(), 1));
+            assertEquals(fresh.resolve("store.json") + ": dataset: expected SHA-256 fingerprints of the training set "
+                    + "and targets on both sides, to show the held-out models are of the fitted data, got none (stores "
+                    + "made by MadryLab's tools record none); --assume-same-data evaluates anyway, on your word",
+                    e.getMessage());
+            Lds.Result r = Lds.run(fit, s, Kernels.gemm(), 1, true);
+            assertEquals("assumed", r.summary().dataMatch());
             assertEquals(200, r.summary().models());
             assertEquals(6, r.summary().targets());
             assertTrue(r.summary().meanSpearman() > 0.9, "mean Spearman " + r.summary().meanSpearman());
@@ -70,7 +77,7 @@ class LdsTest {
     @Test
     void refusesAHeldOutStoreOfOtherData() throws Exception {
         StoreMeta.DatasetRef ref = new StoreMeta.DatasetRef(null, "100", null, "10", 100, 10, "aaa", "bbb");
-        Fitter.Summary fit = new Fitter.Summary("s", "masks", "y", 0, 10, 100, 50, 0, new int[0], 45, 5, new int[0], 0, 0, 1,
+        Fitter.Summary fit = new Fitter.Summary("s", null, "masks", "y", 0, 10, 100, 50, 0, new int[0], 45, 5, new int[0], 0, 0, 1,
                 LassoConfig.defaults(), ref, null);
         Synthetic syn = new Synthetic(100, 10, 2, 1, 0.1, 0.5, 1);
         Path other = tmp.resolve("other");

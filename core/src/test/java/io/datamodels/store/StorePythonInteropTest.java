@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,11 +43,13 @@ class StorePythonInteropTest {
     private static final String MAKE_MADRYLAB_STORE = StoreRows.PYTHON + """
             import json, os, sys
             d, N, m, T = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+            # MadryLab's initialize_store reads the spec from --logging.spec=FILE, wherever the user keeps it
+            spec_path = sys.argv[5] if len(sys.argv) > 5 else os.path.join(d, 'spec.json')
             os.makedirs(d)
             spec = {"num_models": N, "schema": {"masks": {"shape": [m], "dtype": "bool_"},
                                                 "margins": {"shape": [T], "dtype": "float16"},
                                                 "logits": {"shape": [T, 10], "dtype": "float32"}}}
-            with open(os.path.join(d, 'spec.json'), 'w') as f:
+            with open(spec_path, 'w') as f:
                 json.dump(spec, f)
             schema = dict(spec['schema'])
             schema['_completed'] = {'dtype': 'bool_', 'shape': []}
@@ -63,10 +66,13 @@ class StorePythonInteropTest {
 
             done = [i for i in range(N) if i % 3 != 1]
             for i in done:
+                os.makedirs(os.path.join(d, 'workers', str(i)), exist_ok=True)
                 kv_log('masks', i, (np.arange(m) * 7 + i) % 3 == 0)
                 kv_log('margins', i, margins(i, T))
                 kv_log('logits', i, logits(i, T))
                 kv_log('_completed', i, 1)
+                with open(os.path.join(d, 'cmds.txt'), 'a') as f:
+                    f.write('python -m datamodels.training.worker --worker.index=%d\\n' % i)
             print(len(done))
             """;
 
@@ -159,6 +165,32 @@ class StorePythonInteropTest {
         }
         assertEquals("ok", Python.run(CHECK_STORE, dir.toString(), Integer.toString(N), Integer.toString(T),
                 join(all), want.toString()).strip());
+    }
+
+    @Test
+    void madryLabStoreWithTheSpecOutsideOpensHere() throws Exception {
+        Path dir = parent.resolve("py-store");
+        Path spec = parent.resolve("spec.json");
+        assertEquals(8, Integer.parseInt(Python.run(MAKE_MADRYLAB_STORE, dir.toString(), Integer.toString(N),
+                Integer.toString(M), Integer.toString(T), spec.toString()).strip()));
+        assertTrue(Files.isDirectory(dir.resolve("workers")) && Files.exists(dir.resolve("cmds.txt")));
+        for (Path given : new Path[]{null, spec}) {
+            try (Store st = Store.open(dir, false, given)) {
+                assertEquals(given == null ? StoreSpec.Source.INFERRED : StoreSpec.Source.FILE, st.specSource().kind());
+                assertEquals(StoreRows.spec(N, M, T), st.spec());
+                assertEquals(8, st.completedCount());
+                for (long i = 0; i < N; i++) {
+                    boolean complete = i % 3 != 1;
+                    assertEquals(complete, st.isCompleted(i), "row " + i);
+                    for (int j = 0; j < M; j++) {
+                        assertEquals(complete && (j * 7 + i) % 3 == 0, st.array(Store.MASKS).getBoolean(i * M + j));
+                    }
+                    if (complete) {
+                        StoreRows.assertRow(st, i, T);
+                    }
+                }
+            }
+        }
     }
 
     @Test

@@ -133,9 +133,84 @@ class StoreSpecErrorsTest {
     }
 
     @Test
-    void missingSpecFile() throws IOException {
+    void withoutSpecJsonTheSchemaComesFromTheNpyHeaders() throws IOException {
         Files.delete(dir.resolve("spec.json"));
-        refused(ConfigException.class, "spec.json: file does not exist (" + dir.resolve("spec.json") + ")");
+        // what MadryLab's worker leaves beside the keys: ignored
+        Files.createDirectories(dir.resolve("workers/0"));
+        Files.writeString(dir.resolve("workers/0/log.npy"), "not an npy file");
+        Files.writeString(dir.resolve("cmds.txt"), "python -m datamodels.training.worker --worker.index=0\n");
+        try (Store s = Store.open(dir, false)) {
+            assertEquals(StoreRows.spec(N, M, T), s.spec());
+            assertEquals(java.util.List.of("logits", "margins", "masks"),
+                    java.util.List.copyOf(s.spec().schema().keySet()));
+            assertEquals(new StoreSpec.Source(StoreSpec.Source.INFERRED, null), s.specSource());
+            assertEquals(DType.FLOAT16, s.array("margins").dtype());
+            var e = assertThrows(StoreException.class, () -> s.array("losses"));
+            assertEquals(dir + " (schema inferred from the .npy headers): schema: expected a key 'losses', keys are "
+                    + "[logits, margins, masks]", e.getMessage());
+        }
+        try (Store s = Store.open(dir, false)) {
+            assertEquals(StoreSpec.Source.INFERRED, s.specSource().kind());
+        }
+    }
+
+    @Test
+    void withoutSpecJsonAKeyOfOtherLengthIsRefused() throws IOException {
+        Files.delete(dir.resolve("spec.json"));
+        Npy.write(dir.resolve("margins.npy"), DType.FLOAT16, new float[(N - 1) * T], N - 1, T);
+        assertEquals("margins.npy: shape: expected first dimension 5 (the models in _completed.npy), got (4, 3)",
+                refused(StoreException.class));
+        Npy.write(dir.resolve("margins.npy"), DType.FLOAT16, new float[N], N);
+        Npy.write(dir.resolve("scalar.npy"), DType.FLOAT32, new float[1]);
+        assertEquals("scalar.npy: shape: expected first dimension 5 (the models in _completed.npy), got ()",
+                refused(StoreException.class));
+        Files.delete(dir.resolve("scalar.npy"));
+        Npy.write(dir.resolve("bad name.npy"), DType.FLOAT32, new float[N], N);
+        refused(StoreException.class, "bad name.npy: expected a key name matching", "got 'bad name'");
+    }
+
+    @Test
+    void withoutSpecJsonCompletedIsRequiredAndChecked() throws IOException {
+        Files.delete(dir.resolve("spec.json"));
+        Npy.write(dir.resolve("_completed.npy"), DType.UINT8, new int[N], N);
+        assertEquals("_completed.npy: expected bool_ (N,) completion flags, got uint8 (5,)",
+                refused(StoreException.class));
+        Files.delete(dir.resolve("_completed.npy"));
+        refused(StoreException.class, "_completed.npy: file does not exist in " + dir, "--spec FILE");
+    }
+
+    @Test
+    void aSpecOutsideTheStoreIsUsedAndChecked() throws IOException {
+        Path outside = parent.resolve("spec-outside.json");
+        Files.move(dir.resolve("spec.json"), outside);
+        try (Store s = Store.open(dir, false, outside)) {
+            assertEquals(StoreRows.spec(N, M, T), s.spec());
+            assertEquals(java.util.List.of("masks", "margins", "logits"),
+                    java.util.List.copyOf(s.spec().schema().keySet()), "the order of the given spec");
+            assertEquals(new StoreSpec.Source(StoreSpec.Source.FILE, outside.toAbsolutePath().toString()),
+                    s.specSource());
+        }
+        // a spec that disagrees with the files
+        Files.writeString(outside, "{\"num_models\": 5, \"schema\": " + schema(MASKS,
+                "\"margins\": {\"shape\": [3], \"dtype\": \"float32\"}") + "}");
+        var e = assertThrows(StoreException.class, () -> Store.open(dir, false, outside).close());
+        assertEquals("margins.npy: dtype: expected float32 from " + outside + ", got float16", e.getMessage());
+        Files.writeString(outside, "{\"num_models\": 6, \"schema\": " + schema(MASKS) + "}");
+        e = assertThrows(StoreException.class, () -> Store.open(dir, false, outside).close());
+        assertEquals("masks.npy: shape: expected (6, 70) from " + outside + ", got (5, 70)", e.getMessage());
+        Files.writeString(outside, "{\"num_models\": 5, \"schema\": " + schema(MASKS, MARGINS,
+                "\"losses\": {\"shape\": [], \"dtype\": \"float32\"}") + "}");
+        e = assertThrows(StoreException.class, () -> Store.open(dir, false, outside).close());
+        assertEquals("losses.npy: file does not exist (" + outside + " lists key 'losses')", e.getMessage());
+        // a spec.json in the store that differs from the given one
+        Files.writeString(outside, "{\"num_models\": 5, \"schema\": " + schema(MASKS, MARGINS) + "}");
+        spec("{\"num_models\": 5, \"schema\": " + schema(MASKS, MARGINS, LOGITS) + "}");
+        e = assertThrows(StoreException.class, () -> Store.open(dir, false, outside).close());
+        assertEquals("spec.json: expected the spec given in " + outside + " (num_models 5, schema {margins: "
+                + "float16[3], masks: bool_[70]}), got num_models 5, schema {logits: float32[3, 10], margins: "
+                + "float16[3], masks: bool_[70]}", e.getMessage());
+        e = assertThrows(StoreException.class, () -> Store.open(dir, false, parent.resolve("nope.json")).close());
+        assertEquals(parent.resolve("nope.json") + ": spec file does not exist", e.getMessage());
     }
 
     @Test
