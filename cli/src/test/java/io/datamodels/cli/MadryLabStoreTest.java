@@ -257,7 +257,7 @@ class MadryLabStoreTest {
     void trainRefusesRowsWhoseMaskMadryLabsWorkerNeverWrote() throws Exception {
         // Rows 250..299 were never trained, so their masks are the zeros initialize_store left.
         CliTest.Result r = CliTest.run("train", "--store", store.toString(), "--learner", "external", "--command",
-                "true", "--range", "240:260");
+                "true", "--rows", "240:260");
         assertEquals(ExitCodes.INPUT, r.code(), r.err() + r.out());
         assertEquals("train: error: masks.npy: row 250: expected the model's training subset, got no example "
                 + "selected (a store without store.json, as MadryLab's initialize_store makes it, holds a mask only "
