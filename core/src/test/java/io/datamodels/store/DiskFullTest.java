@@ -152,6 +152,29 @@ class DiskFullTest {
         }
     }
 
+    /**
+     * A store larger than the free space is refused before anything is written, with both figures (on this
+     * 1 MiB file system, so that without the check the test fills only it).
+     */
+    @Test
+    void storeLargerThanTheFreeSpaceIsRefusedWithTheFigures() throws IOException {
+        long n = 10_000;
+        Sampling s = new Sampling(Sampling.BERNOULLI, 0.5, 1, 65);
+        Path dir = mount.resolve("store");
+        IOException e = assertThrows(IOException.class,
+                () -> Store.init(dir, StoreRows.spec(n, 65, 20), StoreRows.meta(s), false));
+        assertNoSpace(e, dir);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("need (\\d+) bytes .* has (\\d+) bytes .* free")
+                .matcher(e.getMessage());
+        assertTrue(m.find(), e.getMessage());
+        // per row: mask 65 bytes, margins 20 x float16, logits 20 x 10 x float32, completion flag 1 byte; 4 headers
+        long data = n * (65 + 20 * 2 + 20 * 10 * 4 + 1);
+        long need = Long.parseLong(m.group(1));
+        assertTrue(need >= data && need <= data + 4 * 4096, need + " vs " + data);
+        assertEquals(Files.getFileStore(mount).getUsableSpace(), Long.parseLong(m.group(2)), 64 << 10);
+        assertEmptyAndFree();
+    }
+
     /** The disk fills while a store is written (the space check passed): the error names the store and the file. */
     @Test
     void diskFillingDuringInitNamesTheFile() throws IOException {
