@@ -103,6 +103,47 @@ class OutputSharingTest {
         }
     }
 
+    /** The half-written store of a killed init is removed by the next init of that path. */
+    @Test
+    void aKilledInitsLeftoversGoWithTheNextInit() throws Exception {
+        Path store = tmp.resolve("store");
+        Path logs = Files.createDirectories(tmp.resolve("logs"));
+        TrainProcesses.Child c = TrainProcesses.start(logs, "init", List.of("init", "--store", store.toString(),
+                "--data", "embedded", "--train", "2000", "--targets", "500", "--models", "100000", "--seed", "1"));
+        Path working;
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (true) {
+                working = leftover(tmp);
+                if (working != null && Files.exists(working.resolve("masks.npy"))) {
+                    break;
+                }
+                assertTrue(c.process().isAlive() && System.nanoTime() < deadline, "init did not start writing\n"
+                        + c.all());
+                Thread.sleep(5);
+            }
+        } finally {
+            c.kill();
+        }
+        assertTrue(Files.isDirectory(working), "the killed init left its working folder");
+        TrainProcesses.initEmbedded(store, 7, 30, 3);
+        assertEquals(null, leftover(tmp), "nothing left beside the store");
+        try (var names = Files.list(tmp)) {
+            assertEquals(List.of("logs", "store"), names.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        try (Store s = Store.open(store, false)) {
+            assertEquals(7, s.numModels());
+        }
+    }
+
+    /** The working folder ({@code .dm-*.new}) in {@code dir}, or null. */
+    private static Path leftover(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(".dm-")
+                    && p.getFileName().toString().endsWith(".new")).findFirst().orElse(null);
+        }
+    }
+
     /**
      * init in one folder with a relative --data path, then train from another folder (a separate JVM, since a JVM
      * cannot change its working directory): store.json holds the absolute path and the path as given, and the data
