@@ -117,6 +117,47 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Writes {@code text} as UTF-8 to {@code path} unless it exists: of several processes recording the same file
+     * at once, one writes it and the others wait for it (up to 30 s), so that each then reads the winner's.
+     *
+     * @return true if this call wrote it
+     */
+    public static boolean writeStringOnce(Path path, String text) throws IOException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            if (Files.exists(path)) {
+                return false;
+            }
+            try {
+                write(path, new Snapshot(path, null), tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            } catch (BusyException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException(path + ": interrupted while another process writes it");
+                }
+            }
+        }
+    }
+
+    /** Another process (or thread) holds the lock of the path: it is writing it now. */
+    public static final class BusyException extends FileSystemException {
+        private static final long serialVersionUID = 1L;
+
+        BusyException(Path target, Path lockFile) {
+            super(target.toString(), null, "another process is writing it now (it holds " + lockFile.getFileName()
+                    + "); nothing written");
+        }
+    }
+
     /** Writes {@code text} as UTF-8, atomically. */
     public static void writeString(Path path, String text) throws IOException {
         write(path, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
@@ -289,8 +330,7 @@ public final class AtomicFiles {
         }
 
         private static FileSystemException busy(Path target, Path file) {
-            return new FileSystemException(target.toString(), null,
-                    "another process is writing it now (it holds " + file.getFileName() + "); nothing written");
+            return new BusyException(target, file);
         }
 
         private static TargetLock tryAcquire(Path target, Path file) throws IOException {

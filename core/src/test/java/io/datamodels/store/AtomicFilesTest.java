@@ -146,6 +146,37 @@ class AtomicFilesTest {
         assertEquals("first", Files.readString(target.resolve("who.txt")));
     }
 
+    /** Of threads recording one file at once, exactly one writes it; the others find its text there. */
+    @Test
+    void writeStringOnceHasOneWriter() throws Exception {
+        Path f = tmp.resolve("train.json");
+        int n = 6;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<Boolean>> rs = new java.util.ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                String text = "writer " + k + " " + "x".repeat(1 << 16);
+                rs.add(pool.submit(() -> {
+                    start.await();
+                    return AtomicFiles.writeStringOnce(f, text);
+                }));
+            }
+            int winner = -1;
+            for (int k = 0; k < n; k++) {
+                if (rs.get(k).get(60, TimeUnit.SECONDS)) {
+                    assertEquals(-1, winner, "two writers");
+                    winner = k;
+                }
+            }
+            assertTrue(winner >= 0);
+            assertTrue(Files.readString(f).startsWith("writer " + winner + " "));
+            assertEquals(List.of("train.json"), names(tmp));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /**
      * A long job checks --out when it starts and writes at the end: if another writer created or replaced the
      * path in between, the job fails and the other's result stays.
