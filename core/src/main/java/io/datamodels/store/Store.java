@@ -130,9 +130,9 @@ public final class Store implements AutoCloseable {
         if (maskSpec != null && masks == null) {
             throw new StoreException(META_FILE + ": sampling: required to fill masks, got none");
         }
+        requireSpace(dir, spec);
         try (java.nio.channels.FileChannel inUse = force ? lockNotInUse(dir) : null) {
             AtomicFiles.createDirectory(dir, force, tmp -> {
-            requireSpace(dir, tmp, spec);
             Files.writeString(tmp.resolve(SPEC_FILE), Json.write(spec));
             if (meta != null) {
                 Files.writeString(tmp.resolve(META_FILE), Json.write(meta));
@@ -187,10 +187,10 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Fails before writing anything if the store's files, {@code spec} in full, do not fit in the free space of
-     * the file system of {@code tmp}.
+     * Fails before writing anything (not even a parent folder) if the store's files, {@code spec} in full, do not
+     * fit in the free space of the file system that {@code dir} will be on.
      */
-    private static void requireSpace(Path dir, Path tmp, StoreSpec spec) throws IOException {
+    private static void requireSpace(Path dir, StoreSpec spec) throws IOException {
         long need = 0;
         long n = spec.numModels();
         try {
@@ -201,7 +201,11 @@ public final class Store implements AutoCloseable {
         } catch (ArithmeticException e) {
             throw new IOException(dir + ": no space for the store: its size overflows 64 bits (" + n + " models)");
         }
-        long free = Files.getFileStore(tmp).getUsableSpace();
+        Path existing = dir.toAbsolutePath();
+        while (!Files.exists(existing) && existing.getParent() != null) {
+            existing = existing.getParent();
+        }
+        long free = Files.getFileStore(existing).getUsableSpace();
         if (need > free) {
             throw new IOException(dir + ": no space for the store: its files need " + need + " bytes ("
                     + gigabytes(need) + "), the file system has " + free + " bytes (" + gigabytes(free) + ") free");

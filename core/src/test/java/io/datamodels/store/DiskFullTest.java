@@ -160,7 +160,7 @@ class DiskFullTest {
     void storeLargerThanTheFreeSpaceIsRefusedWithTheFigures() throws IOException {
         long n = 10_000;
         Sampling s = new Sampling(Sampling.BERNOULLI, 0.5, 1, 65);
-        Path dir = mount.resolve("store");
+        Path dir = mount.resolve("runs/store");
         IOException e = assertThrows(IOException.class,
                 () -> Store.init(dir, StoreRows.spec(n, 65, 20), StoreRows.meta(s), false));
         assertNoSpace(e, dir);
@@ -172,7 +172,7 @@ class DiskFullTest {
         long need = Long.parseLong(m.group(1));
         assertTrue(need >= data && need <= data + 4 * 4096, need + " vs " + data);
         assertEquals(Files.getFileStore(mount).getUsableSpace(), Long.parseLong(m.group(2)), 64 << 10);
-        assertEmptyAndFree();
+        assertEmptyAndFree(); // not even the parent folder "runs"
     }
 
     /** The disk fills while a store is written (the space check passed): the error names the store and the file. */
