@@ -103,6 +103,44 @@ class OutputSharingTest {
         }
     }
 
+    /**
+     * Two fit processes started together into one --out: one writes it, the other fails (exit 4) naming the path,
+     * and the folder holds the winner's result, the same as a fit run alone.
+     */
+    @Test
+    void twoFitProcessesIntoOneOut() throws Exception {
+        Path store = tmp.resolve("store");
+        TrainProcesses.initEmbedded(store, 300, 400, 40);
+        TrainProcesses.cliOk("train", "--store", store.toString(), "--learner", "softmax", "--set", "epochs=1");
+        Path out = tmp.resolve("dm");
+        Path logs = tmp.resolve("logs");
+        List<TrainProcesses.Child> fits = new ArrayList<>();
+        for (String seed : List.of("1", "2")) {
+            fits.add(TrainProcesses.start(logs, "fit" + seed, List.of("fit", "--store", store.toString(), "--out",
+                    out.toString(), "--seed", seed, "--threads", "1")));
+        }
+        int won = -1;
+        for (int k = 0; k < 2; k++) {
+            int code = fits.get(k).await(300);
+            if (code == ExitCodes.OK) {
+                assertEquals(-1, won, "both fits say they wrote " + out);
+                won = k;
+            } else {
+                assertEquals(ExitCodes.OUTPUT, code, fits.get(k).all());
+                String err = fits.get(k).err();
+                assertTrue(err.contains(out.toString()) && (err.contains("another process")
+                        || err.contains("already exists")), err);
+            }
+        }
+        assertTrue(won >= 0, fits.get(0).all() + fits.get(1).all());
+        Path alone = tmp.resolve("alone");
+        TrainProcesses.cliOk("fit", "--store", store.toString(), "--out", alone.toString(), "--seed",
+                List.of("1", "2").get(won), "--threads", "1");
+        for (String f : List.of("weights.npy", "bias.npy", "lambda.npy")) {
+            assertArrayEquals(Files.readAllBytes(alone.resolve(f)), Files.readAllBytes(out.resolve(f)), f);
+        }
+    }
+
     /** The half-written store of a killed init is removed by the next init of that path. */
     @Test
     void aKilledInitsLeftoversGoWithTheNextInit() throws Exception {
