@@ -76,6 +76,7 @@ final class InitCommand implements Callable<Integer> {
             keys.add(o.contains("=") ? StoreInit.OutputKey.parse(o) : Outputs.keys(List.of(o)).getFirst());
         }
         // Validate cheap arguments before loading any data.
+        io.datamodels.store.AtomicFiles.requireAbsent(store.store, force);
         new io.datamodels.subset.Sampling(sampler, alpha, seed, 1);
         DatasetSpec src = DatasetSpec.parse(data);
         DatasetSpec tsrc = targetData == null ? DataBinding.defaultTargetSource(src) : DatasetSpec.parse(targetData);

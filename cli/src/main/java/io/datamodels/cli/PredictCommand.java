@@ -2,6 +2,7 @@ package io.datamodels.cli;
 
 import io.datamodels.kernel.Kernels;
 import io.datamodels.regress.Datamodels;
+import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.npy.DType;
 import io.datamodels.store.npy.Npy;
 import io.datamodels.store.npy.NpyArray;
@@ -28,11 +29,15 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Predictions .npy, float32 (n, T).")
     Path out;
 
+    @Option(names = "--force", description = "Replace an existing --out file.")
+    boolean force;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        AtomicFiles.Snapshot outAtStart = AtomicFiles.requireAbsent(out, force);
         Datamodels dm = Datamodels.load(model.model);
         int n;
         float[] x;
@@ -57,7 +62,8 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         float[] p = dm.predict(x, n, Kernels.gemm());
-        Npy.write(out, DType.FLOAT32, p, n, dm.targets());
+        // Fails if another process wrote --out since the start, rather than overwrite its result.
+        AtomicFiles.write(out, outAtStart, tmp -> Npy.write(tmp, DType.FLOAT32, p, n, dm.targets()));
         spec.commandLine().getOut().printf("wrote %s: predictions for %d masks x %d targets%n", out, n, dm.targets());
         spec.commandLine().getOut().flush();
         return ExitCodes.OK;

@@ -121,7 +121,8 @@ public final class Fitter {
             throw new FitException("--target-range: expected a range within [0, " + tAll + ") of " + yKey + ", got " + a
                     + ":" + b);
         }
-        AtomicFiles.requireAbsent(out, force);
+        // What --out was at the start: a fit that finds it created or replaced by another process when done fails.
+        AtomicFiles.Snapshot outAtStart = AtomicFiles.requireAbsent(out, force);
         int[] completed = Arrays.stream(store.completedIndices()).filter(i -> i >= modelFrom && i < modelTo)
                 .mapToInt(Math::toIntExact).toArray();
         long leftOut = Math.max(0, Math.min(store.numModels(), modelTo) - modelFrom) - completed.length;
@@ -272,7 +273,7 @@ public final class Fitter {
                 n + outliers.length, leftOut, outliers, train.length, nVal, constant, maxKkt, atPathEnd.get(),
                 (System.nanoTime() - t0) / 1e9, cfg,
                 store.meta().map(StoreMeta::dataset).orElse(null), Provenance.now(gemm.name(), command));
-        AtomicFiles.createDirectory(out, force, dir -> {
+        AtomicFiles.createDirectory(out, force, outAtStart, dir -> {
             Npy.write(dir.resolve("weights.npy"), DType.FLOAT32, wRaw, m, t);
             Npy.write(dir.resolve("weights_standardized.npy"), DType.FLOAT32, wStd, m, t);
             Npy.write(dir.resolve("bias.npy"), DType.FLOAT32, bias, t);

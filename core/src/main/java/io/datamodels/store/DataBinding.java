@@ -8,6 +8,9 @@ import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Which data a store's model indices refer to: the training examples behind the mask columns and the target
@@ -36,15 +39,37 @@ public record DataBinding(DatasetSpec trainSource, Selection train, DatasetSpec 
         return train;
     }
 
-    /** Loads both selections and fingerprints them. */
+    /**
+     * Loads both selections and fingerprints them. Relative data paths resolve against the working directory; the
+     * reference records them absolute, so the store works from any folder, and as given where that differs.
+     */
     public Loaded load() throws IOException {
-        Dataset full = trainSource.load();
+        DatasetSpec src = absolute(trainSource, null);
+        DatasetSpec tsrc = absolute(targetSource, null);
+        Dataset full = src.load();
         Dataset tr = full.select(train);
-        Dataset tg = (targetSource.equals(trainSource) ? full : targetSource.load()).select(targets);
-        StoreMeta.DatasetRef ref = new StoreMeta.DatasetRef(Json.MAPPER.valueToTree(trainSource), train.toString(),
-                Json.MAPPER.valueToTree(targetSource), targets.toString(), tr.rows(), tg.rows(), tr.fingerprint(),
-                tg.fingerprint());
+        Dataset tg = (tsrc.equals(src) ? full : tsrc.load()).select(targets);
+        StoreMeta.DatasetRef ref = new StoreMeta.DatasetRef(Json.MAPPER.valueToTree(src), train.toString(),
+                Json.MAPPER.valueToTree(tsrc), targets.toString(), tr.rows(), tg.rows(), tr.fingerprint(),
+                tg.fingerprint(), src.equals(trainSource) ? null : Json.MAPPER.valueToTree(trainSource),
+                tsrc.equals(targetSource) ? null : Json.MAPPER.valueToTree(targetSource));
         return new Loaded(tr, tg, ref);
+    }
+
+    /** {@code s} with each of its paths resolved against {@code base} (the working directory if null), normalised. */
+    static DatasetSpec absolute(DatasetSpec s, Path base) {
+        if (s.path() == null) {
+            return s;
+        }
+        List<String> ps = new ArrayList<>();
+        for (Path p : s.paths()) {
+            ps.add((base == null ? p.toAbsolutePath() : base.resolve(p)).normalize().toString());
+        }
+        return new DatasetSpec(s.format(), String.join(",", ps), s.split(), s.labelColumn(), s.hasHeader());
+    }
+
+    private static boolean hasRelativePath(DatasetSpec s) {
+        return s.paths().stream().anyMatch(p -> !p.isAbsolute());
     }
 
     /** The binding recorded in a store's metadata. */
@@ -65,7 +90,55 @@ public record DataBinding(DatasetSpec trainSource, Selection train, DatasetSpec 
      * @throws StoreException naming the selection whose fingerprint differs
      */
     public static Loaded loadVerified(StoreMeta.DatasetRef ref) throws IOException {
-        Loaded l = of(ref).load();
+        return loadVerified(ref, null);
+    }
+
+    /**
+     * Loads the data of the store at {@code storeDir} as {@link #loadVerified(StoreMeta.DatasetRef)} does. Stores
+     * made before data paths were recorded absolute hold them relative to the folder {@code init} ran in, which they
+     * do not record: such a path is tried against the working directory, then against each folder above
+     * {@code storeDir} (nearest first), and the first place whose data has the recorded fingerprints is used.
+     *
+     * @param storeDir the store folder, or null to resolve relative paths against the working directory only
+     * @throws StoreException naming the path and every folder tried, if none holds the recorded data
+     */
+    public static Loaded loadVerified(StoreMeta.DatasetRef ref, Path storeDir) throws IOException {
+        DataBinding b = of(ref);
+        if (storeDir == null || !(hasRelativePath(b.trainSource()) || hasRelativePath(b.targetSource()))) {
+            return verified(b, ref);
+        }
+        List<Path> bases = new ArrayList<>();
+        bases.add(Path.of("").toAbsolutePath());
+        for (Path p = storeDir.toAbsolutePath().normalize().getParent(); p != null; p = p.getParent()) {
+            if (!bases.contains(p)) {
+                bases.add(p);
+            }
+        }
+        List<String> tried = new ArrayList<>();
+        for (Path base : bases) {
+            DataBinding c = new DataBinding(absolute(b.trainSource(), base), b.train(),
+                    absolute(b.targetSource(), base), b.targets());
+            boolean present = java.util.stream.Stream.concat(c.trainSource().paths().stream(),
+                    c.targetSource().paths().stream()).allMatch(java.nio.file.Files::exists);
+            if (!present) {
+                continue;
+            }
+            tried.add(base.toString());
+            try {
+                return verified(c, ref);
+            } catch (StoreException | io.datamodels.data.DataFormatException e) {
+                // not the data the store was made from; try the next folder
+            }
+        }
+        throw new StoreException(Store.META_FILE + ": dataset.source.path: '" + b.trainSource().path()
+                + "' is relative to the folder init ran in, which this store does not record; expected the data with"
+                + " the recorded fingerprints under the working directory or a folder above the store, found it in none"
+                + (tried.isEmpty() ? " (the path exists in none of them)" : " (tried " + tried + ")")
+                + "; run from the folder init ran in");
+    }
+
+    private static Loaded verified(DataBinding b, StoreMeta.DatasetRef ref) throws IOException {
+        Loaded l = b.load();
         if (!l.train().fingerprint().equals(ref.trainFingerprint())) {
             throw new StoreException(Store.META_FILE + ": dataset.train_fingerprint: expected " + ref.trainFingerprint()
                     + ", got " + l.train().fingerprint() + " (the training data changed since the store was made)");

@@ -43,6 +43,13 @@ public final class Store implements AutoCloseable {
     public static final String SPEC_FILE = "spec.json";
     public static final String META_FILE = "store.json";
     public static final String MASKS = "masks";
+    /** The lock file of a store: runners lock byte {@code index} to claim a model, and {@link #IN_USE_BYTE}. */
+    public static final String CLAIMS_FILE = "_claims.lock";
+    /**
+     * Byte of {@link #CLAIMS_FILE} that every runner holds with a shared lock for its whole run, and that
+     * {@code init --force} locks exclusively while it replaces the store: neither happens during the other.
+     */
+    public static final long IN_USE_BYTE = Long.MAX_VALUE - 1;
 
     private final Path dir;
     private final StoreSpec spec;
@@ -50,15 +57,47 @@ public final class Store implements AutoCloseable {
     private final StoreMeta meta;
     private final Map<String, NpyArray> arrays;
     private final NpyArray completed;
+    private final Identity identity;
 
     private Store(Path dir, StoreSpec spec, StoreSpec.Source specSource, StoreMeta meta, Map<String, NpyArray> arrays,
-                  NpyArray completed) {
+                  NpyArray completed) throws IOException {
         this.dir = dir;
         this.spec = spec;
         this.specSource = specSource;
         this.meta = meta;
         this.arrays = arrays;
         this.completed = completed;
+        this.identity = Identity.of(dir);
+    }
+
+    /** File keys (device and inode) of the store folder and its completion flags, as opened. */
+    private record Identity(Object dirKey, Object completedKey) {
+        static Identity of(Path dir) throws IOException {
+            return new Identity(key(dir), key(dir.resolve(StoreSpec.COMPLETED + ".npy")));
+        }
+
+        private static Object key(Path p) throws IOException {
+            try {
+                return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            } catch (java.nio.file.NoSuchFileException e) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Fails if the store folder at {@link #dir} is no longer the one this object opened (another process replaced
+     * or removed it, e.g. {@code init --force}): rows written now would go to deleted files.
+     *
+     * @throws java.nio.file.FileSystemException naming the folder; not a {@link StoreException}, so a runner stops
+     */
+    public void checkNotReplaced() throws IOException {
+        Identity now = Identity.of(dir);
+        if (!now.equals(identity)) {
+            throw new java.nio.file.FileSystemException(dir.toString(), null, (now.dirKey() == null
+                    ? "the store was removed" : "the store was replaced") + " by another process while this one was"
+                    + " writing to it; rows written since are not marked completed in the new store");
+        }
     }
 
     /**
@@ -96,7 +135,9 @@ public final class Store implements AutoCloseable {
         if (maskSpec != null && masks == null) {
             throw new StoreException(META_FILE + ": sampling: required to fill masks, got none");
         }
-        AtomicFiles.createDirectory(dir, force, tmp -> {
+        requireSpace(dir, spec);
+        try (java.nio.channels.FileChannel inUse = force ? lockNotInUse(dir) : null) {
+            AtomicFiles.createDirectory(dir, force, tmp -> {
             Files.writeString(tmp.resolve(SPEC_FILE), Json.write(spec));
             if (meta != null) {
                 Files.writeString(tmp.resolve(META_FILE), Json.write(meta));
@@ -117,8 +158,75 @@ public final class Store implements AutoCloseable {
                     true)) {
                 c.force();
             }
-        });
+            });
+        }
         return open(dir, true);
+    }
+
+    /**
+     * Before {@code init --force} replaces {@code dir}: locks {@link #IN_USE_BYTE} of its claims file exclusively,
+     * so that no runner is training into it now or starts to until the lock is closed. Null if {@code dir} has no
+     * claims file (no runner ever ran there); else the channel that holds the lock until it is closed.
+     *
+     * @throws java.nio.file.FileSystemException if a runner holds it
+     */
+    private static java.nio.channels.FileChannel lockNotInUse(Path dir) throws IOException {
+        Path f = dir.resolve(CLAIMS_FILE);
+        if (!Files.isRegularFile(f)) {
+            return null;
+        }
+        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock l;
+        try {
+            l = ch.tryLock(IN_USE_BYTE, 1, false);
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            ch.close();
+            throw new java.nio.file.FileSystemException(dir.toString(), null, "a train is running on this store "
+                    + "(another process holds " + CLAIMS_FILE + "); stop it before replacing the store");
+        }
+        return ch;
+    }
+
+    /**
+     * Fails before writing anything (not even a parent folder) if the store's files, {@code spec} in full, do not
+     * fit in the free space of the file system that {@code dir} will be on.
+     */
+    private static void requireSpace(Path dir, StoreSpec spec) throws IOException {
+        long need = 0;
+        long n = spec.numModels();
+        try {
+            for (StoreSpec.KeySpec k : spec.schema().values()) {
+                need = Math.addExact(need, fileBytes(k.type(), rowsShape(n, k.shape())));
+            }
+            need = Math.addExact(need, fileBytes(DType.BOOL, new long[]{n}));
+        } catch (ArithmeticException e) {
+            throw new IOException(dir + ": no space for the store: its size overflows 64 bits (" + n + " models)");
+        }
+        Path existing = dir.toAbsolutePath();
+        while (!Files.exists(existing) && existing.getParent() != null) {
+            existing = existing.getParent();
+        }
+        long free = Files.getFileStore(existing).getUsableSpace();
+        if (need > free) {
+            throw new IOException(dir + ": no space for the store: its files need " + need + " bytes ("
+                    + gigabytes(need) + "), the file system has " + free + " bytes (" + gigabytes(free) + ") free");
+        }
+    }
+
+    private static long fileBytes(DType dtype, long[] shape) {
+        long b = dtype.size();
+        for (long d : shape) {
+            b = Math.multiplyExact(b, d);
+        }
+        return Math.addExact(b, NpyHeader.encode(dtype, shape).length);
+    }
+
+    private static String gigabytes(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.3f GB", bytes / 1e9);
     }
 
     private static void fillMasks(NpyArray a, java.util.function.LongFunction<io.datamodels.subset.BitMask> s, int m,
@@ -434,6 +542,7 @@ public final class Store implements AutoCloseable {
         for (NpyArray a : touched) {
             a.force();
         }
+        checkNotReplaced();
         MemorySegment one = MemorySegment.ofArray(new byte[]{1});
         for (long index : indices) {
             completed.write(index, one);

@@ -44,6 +44,10 @@ public record StoreMeta(@JsonProperty("format") String format,
      * @param targetCount        selected targets T
      * @param trainFingerprint   SHA-256 of the selected training data
      * @param targetsFingerprint SHA-256 of the selected targets
+     * @param sourceAsGiven      {@code source} with its path as given to {@code init} (perhaps relative to the
+     *                           folder it ran in), where that differs: provenance only; {@code source} holds the
+     *                           absolute path that is used
+     * @param targetSourceAsGiven the same for {@code target_source}
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record DatasetRef(@JsonProperty("source") JsonNode source,
@@ -53,6 +57,18 @@ public record StoreMeta(@JsonProperty("format") String format,
                              @JsonProperty("train_size") int trainSize,
                              @JsonProperty("target_count") int targetCount,
                              @JsonProperty("train_fingerprint") String trainFingerprint,
-                             @JsonProperty("targets_fingerprint") String targetsFingerprint) {
+                             @JsonProperty("targets_fingerprint") String targetsFingerprint,
+                             @JsonProperty("source_as_given") JsonNode sourceAsGiven,
+                             @JsonProperty("target_source_as_given") JsonNode targetSourceAsGiven) {
+        @JsonCreator
+        public DatasetRef {
+        }
+
+        /** A reference without the as-given sources (paths recorded as they are). */
+        public DatasetRef(JsonNode source, String train, JsonNode targetSource, String targets, int trainSize,
+                          int targetCount, String trainFingerprint, String targetsFingerprint) {
+            this(source, train, targetSource, targets, trainSize, targetCount, trainFingerprint, targetsFingerprint,
+                    null, null);
+        }
     }
 }

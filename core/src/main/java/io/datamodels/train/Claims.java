@@ -1,5 +1,7 @@
 package io.datamodels.train;
 
+import io.datamodels.store.Store;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -14,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * crashed runner never leaves an index claimed; several runners on one store never train the same index at once.
  */
 final class Claims implements AutoCloseable {
-    static final String FILE = "_claims.lock";
+    static final String FILE = Store.CLAIMS_FILE;
 
     private final FileChannel channel;
     private final ConcurrentHashMap<Long, FileLock> held = new ConcurrentHashMap<>();
@@ -22,6 +24,16 @@ final class Claims implements AutoCloseable {
     Claims(Path storeDir) throws IOException {
         channel = FileChannel.open(storeDir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
+        // Held shared for the whole run, so that init --force cannot replace the store under it.
+        try {
+            if (channel.tryLock(Store.IN_USE_BYTE, 1, true) == null) {
+                channel.close();
+                throw new java.nio.file.FileSystemException(storeDir.toString(), null,
+                        "another process is replacing this store (init --force); try again when it is done");
+            }
+        } catch (OverlappingFileLockException e) {
+            // another runner in this JVM holds it already
+        }
     }
 
     /** Claims {@code index}; false if another process holds it. */

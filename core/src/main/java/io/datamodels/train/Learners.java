@@ -119,7 +119,7 @@ public final class Learners {
         if (meta.dataset() == null) {
             throw new StoreException(Store.META_FILE + ": dataset: required for learner " + name + ", got none");
         }
-        DataBinding.Loaded data = DataBinding.loadVerified(meta.dataset());
+        DataBinding.Loaded data = DataBinding.loadVerified(meta.dataset(), store.dir());
         if (data.train().rows() != m) {
             throw new StoreException("masks.npy: shape: expected rows of " + data.train().rows()
                     + " (the training set), got " + m);

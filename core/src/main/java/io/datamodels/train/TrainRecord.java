@@ -10,7 +10,6 @@ import io.datamodels.store.Store;
 import io.datamodels.store.StoreException;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -46,8 +45,8 @@ public record TrainRecord(@JsonProperty("learner") String learner,
      */
     public String recordOrCheck(Store store) throws IOException {
         Path f = store.dir().resolve(FILE);
-        if (!Files.exists(f)) {
-            AtomicFiles.writeString(f, Json.write(this));
+        // Of runners starting together, one records; the others check against its record.
+        if (AtomicFiles.writeStringOnce(f, Json.write(this))) {
             return null;
         }
         TrainRecord old = Json.read(f, TrainRecord.class);

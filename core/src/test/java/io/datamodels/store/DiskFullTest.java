@@ -101,6 +101,12 @@ class DiskFullTest {
                 "message should say there is no space: " + e);
     }
 
+    /** The message says there is no space and names the file or folder that did not fit. */
+    private static void assertNoSpace(IOException e, Path named) {
+        assertNoSpace(e);
+        assertTrue(e.getMessage().contains(named.toString()), "message should name " + named + ": " + e);
+    }
+
     /** Nothing left in the mount, and no deleted-but-open file still holding blocks. */
     private static void assertEmptyAndFree() throws IOException {
         assertEquals(List.of(), listing(), "nothing left behind");
@@ -114,7 +120,7 @@ class DiskFullTest {
         // logits: 100 x 2000 x 10 float32 = 8 MB, preallocated
         IOException e = assertThrows(IOException.class,
                 () -> Store.init(mount.resolve("store"), StoreRows.spec(100, 65, 2000), StoreRows.meta(s), false));
-        assertNoSpace(e);
+        assertNoSpace(e, mount.resolve("store"));
         assertEmptyAndFree();
     }
 
@@ -125,7 +131,7 @@ class DiskFullTest {
         Map<String, StoreSpec.KeySpec> schema = Map.of(Store.MASKS, StoreSpec.KeySpec.of(DType.BOOL, 1000));
         IOException e = assertThrows(IOException.class,
                 () -> Store.init(mount.resolve("store"), new StoreSpec(2000L, schema), StoreRows.meta(s), false));
-        assertNoSpace(e);
+        assertNoSpace(e, mount.resolve("store"));
         assertEmptyAndFree();
     }
 
@@ -138,7 +144,7 @@ class DiskFullTest {
         }
         IOException e = assertThrows(IOException.class,
                 () -> Store.init(dir, StoreRows.spec(100, 65, 2000), StoreRows.meta(s), true));
-        assertNoSpace(e);
+        assertNoSpace(e, dir);
         assertEquals(List.of("store"), listing(), "only the old store");
         try (Store st = Store.open(dir, false)) {
             assertEquals(4, st.numModels());
@@ -146,12 +152,59 @@ class DiskFullTest {
         }
     }
 
+    /**
+     * A store larger than the free space is refused before anything is written, with both figures (on this
+     * 1 MiB file system, so that without the check the test fills only it).
+     */
+    @Test
+    void storeLargerThanTheFreeSpaceIsRefusedWithTheFigures() throws IOException {
+        long n = 10_000;
+        Sampling s = new Sampling(Sampling.BERNOULLI, 0.5, 1, 65);
+        Path dir = mount.resolve("runs/store");
+        IOException e = assertThrows(IOException.class,
+                () -> Store.init(dir, StoreRows.spec(n, 65, 20), StoreRows.meta(s), false));
+        assertNoSpace(e, dir);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("need (\\d+) bytes .* has (\\d+) bytes .* free")
+                .matcher(e.getMessage());
+        assertTrue(m.find(), e.getMessage());
+        // per row: mask 65 bytes, margins 20 x float16, logits 20 x 10 x float32, completion flag 1 byte; 4 headers
+        long data = n * (65 + 20 * 2 + 20 * 10 * 4 + 1);
+        long need = Long.parseLong(m.group(1));
+        assertTrue(need >= data && need <= data + 4 * 4096, need + " vs " + data);
+        assertEquals(Files.getFileStore(mount).getUsableSpace(), Long.parseLong(m.group(2)), 64 << 10);
+        assertEmptyAndFree(); // not even the parent folder "runs"
+    }
+
+    /** The disk fills while a store is written (the space check passed): the error names the store and the file. */
+    @Test
+    void diskFillingDuringInitNamesTheFile() throws IOException {
+        Sampling s = new Sampling(Sampling.BERNOULLI, 0.5, 1, 65);
+        Path dir = mount.resolve("store");
+        // 600 KB that pass the check, then a 700 KB file beside them takes the space before logits.npy is written
+        Path hog = mount.resolve("hog");
+        IOException e = assertThrows(IOException.class, () -> Store.init(dir, StoreRows.spec(1000, 65, 10),
+                StoreRows.meta(s), false, i -> {
+                    if (i == 0) {
+                        try {
+                            Files.write(hog, new byte[700 << 10]);
+                        } catch (IOException x) {
+                            throw new java.io.UncheckedIOException(x);
+                        }
+                    }
+                    return s.mask(i);
+                }));
+        assertNoSpace(e, dir);
+        assertTrue(e.getMessage().contains(".npy"), "message should name the file: " + e);
+        Files.delete(hog);
+        assertEmptyAndFree();
+    }
+
     @Test
     void npyWriteThatDoesNotFitLeavesNothing() throws IOException {
         Path f = mount.resolve("big.npy");
         IOException e = assertThrows(IOException.class,
                 () -> Npy.write(f, DType.FLOAT64, new double[200_000], 200_000));
-        assertNoSpace(e);
+        assertNoSpace(e, f);
         assertEmptyAndFree();
 
         // with an existing target: it stays as it was
@@ -159,7 +212,7 @@ class DiskFullTest {
         IOException g = assertThrows(IOException.class, () -> Npy.writeEncoded(f, DType.FLOAT32,
                 new long[]{300_000}, NpyCodec.encode(DType.FLOAT32, java.nio.ByteOrder.LITTLE_ENDIAN,
                         new float[300_000])));
-        assertNoSpace(g);
+        assertNoSpace(g, f);
         assertEquals(List.of("big.npy"), listing());
         assertArrayEquals(new long[]{1, 2, 3}, Npy.readLongs(f));
     }

@@ -112,6 +112,12 @@ public final class NpyArray implements AutoCloseable {
                 writeFully(ch, ByteBuffer.allocate(1), head.length + bytes - 1);
             }
             ch.force(true);
+        } catch (IOException e) {
+            // A full disk says only "No space left on device": name the file.
+            if (e.getClass() == IOException.class) {
+                throw new IOException(path.getFileName() + ": " + e.getMessage(), e);
+            }
+            throw e;
         }
         return open(path, true);
     }
