@@ -91,9 +91,7 @@ public final class Pipeline {
         if (cfg.heldOutModels() > 0) {
             train(heldOut, cfg, gemm, threads, rep, "train held-out models");
         }
-        LassoConfig lasso = LassoConfig.defaults().with(cfg.lambdas() == 0 ? 100 : cfg.lambdas(),
-                cfg.lambdaRatio() == 0 ? 1e-2 : cfg.lambdaRatio(), cfg.valFraction() == 0 ? 0.1 : cfg.valFraction(),
-                cfg.seed()).withThreads(threads).withOutlierZ(cfg.outlierZ());
+        LassoConfig lasso = cfg.lasso(threads);
         double targetAcc;
         double trainAcc;
         try (Store s = Store.open(store, false)) {

@@ -61,6 +61,7 @@ public final class Learners {
             }
             base.setAll((ObjectNode) overrides);
         }
+        checkHiddenMatchesLearner(name, base.get("hidden"));
         int runs = 1;
         JsonNode r = base.remove(RUNS_PER_MASK);
         if (r != null) {
@@ -75,6 +76,24 @@ public final class Learners {
         ObjectNode resolved = Json.MAPPER.valueToTree(cfg);
         resolved.put(RUNS_PER_MASK, runs);
         return resolved;
+    }
+
+    /**
+     * Refuses a {@code hidden} field that contradicts the learner's name, so that {@code train.json} never says
+     * softmax for an MLP: softmax has no hidden layers, an MLP has at least one.
+     */
+    private static void checkHiddenMatchesLearner(String name, JsonNode hidden) throws ConfigException {
+        if (hidden == null || !hidden.isArray()) {
+            return; // absent or mistyped: MlpConfig names the problem
+        }
+        if (name.equals("softmax") && !hidden.isEmpty()) {
+            throw new ConfigException("softmax config: hidden: expected [] (softmax regression has no hidden layers), "
+                    + "got " + hidden + "; use learner mlp for hidden layers");
+        }
+        if (name.equals("mlp") && hidden.isEmpty()) {
+            throw new ConfigException("mlp config: hidden: expected at least one hidden layer width, got []; use "
+                    + "learner softmax for softmax regression");
+        }
     }
 
     /** The {@code runs_per_mask} of a resolved config (1 where absent, as in configs recorded before it existed). */
