@@ -119,6 +119,11 @@ final class FitCommand implements Callable<Integer> {
                                 + "there); a smaller --lambda-ratio may fit them better%n", sum.targetsAtPathEnd(),
                         sum.targetTo() - sum.targetFrom());
             }
+            String few = io.datamodels.regress.Datamodels.load(output.out).fewModelsWarning(sum.modelsCompleted());
+            if (few != null) {
+                spec.commandLine().getErr().println("fit: " + few);
+                spec.commandLine().getErr().flush();
+            }
             w.printf("wrote %s%n", output.out);
             w.flush();
         }

@@ -34,7 +34,9 @@ class RunCommandTest {
         Path dir = tmp.resolve("exp");
         CliTest.Result r = CliTest.run("run", "--config", cfg.toString(), "--dir", dir.toString());
         assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
-        assertTrue(r.out().contains("LDS (held-out models): mean Spearman"), r.out());
+        assertTrue(r.out().contains("LDS (30 held-out models, mean over "), r.out());
+        assertTrue(r.out().contains("What the figures mean:\n  LDS: "), r.out());
+        assertTrue(r.out().contains("train: models (120 completed): mean training accuracy "), r.out());
         assertTrue(r.out().contains("counterfactual (remove top-k, retrain 2 x)"), r.out());
         for (String f : new String[]{"run.json", "store/spec.json", "held-out/spec.json", "datamodels/weights.npy",
                 "eval/lds/lds.json", "eval/counterfactual/counterfactual.json", "eval/support/support.json"}) {
@@ -42,8 +44,8 @@ class RunCommandTest {
         }
         // Each training stage ends with its final progress line, just before the next stage speaks.
         List<String> lines = r.out().lines().toList();
-        assertStageEnds(lines, "train", "120", "train held-out models: ");
-        assertStageEnds(lines, "train held-out models", "30", "fit: ");
+        assertStageEnds(lines, "train", "120", "train: models (120 completed): ");
+        assertStageEnds(lines, "train held-out models", "30", "train held-out models: models (30 completed): ");
         assertStageEnds(lines, "retrain (counterfactual)", "\\d+", "eval support: ");
         assertStageEnds(lines, "retrain (support)", "\\d+", "");
         long mtime = Files.getLastModifiedTime(dir.resolve("datamodels/weights.npy")).toMillis();

@@ -101,6 +101,10 @@ public final class Pipeline {
                         command, new Fitter.Listener() {
                         });
                 rep.line(String.format("fit: %d targets in %.1f s", sum.targetTo() - sum.targetFrom(), sum.seconds()));
+                String few = io.datamodels.regress.Datamodels.load(fit).fewModelsWarning(sum.modelsCompleted());
+                if (few != null) {
+                    rep.line("fit: " + few);
+                }
             } else {
                 rep.line("fit: done before, skipped");
             }
@@ -176,6 +180,13 @@ public final class Pipeline {
             long seed = s.meta().map(m -> m.sampling() == null ? 0L : m.sampling().seed()).orElse(0L);
             Runner.Report r = Runner.run(s, b.learner(), new Runner.Options(0, s.numModels(), threads, 2, seed),
                     rep.training(what));
+            io.datamodels.train.ModelQuality quality = io.datamodels.train.ModelQuality.of(s, b.classes());
+            if (quality.line() != null) {
+                rep.line(what + ": " + quality.line());
+            }
+            for (String warning : quality.warnings()) {
+                rep.line(what + ": " + warning);
+            }
             if (!r.failures().isEmpty()) {
                 throw new io.datamodels.store.StoreException(what + ": " + r.failures().size() + " models failed, first: "
                         + "model " + r.failures().getFirst().index() + ": " + r.failures().getFirst().reason());

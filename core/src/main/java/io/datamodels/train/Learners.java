@@ -39,8 +39,14 @@ public final class Learners {
     private Learners() {
     }
 
-    /** A learner bound to a store, with the config it resolved to (defaults overlaid by the given fields). */
-    public record Bound(Learner learner, JsonNode config) {
+    /**
+     * A learner bound to a store, with the config it resolved to (defaults overlaid by the given fields) and the
+     * number of classes of its data (0 where unknown, as for an external learner).
+     */
+    public record Bound(Learner learner, JsonNode config, int classes) {
+        public Bound(Learner learner, JsonNode config) {
+            this(learner, config, 0);
+        }
     }
 
     /**
@@ -144,6 +150,7 @@ public final class Learners {
         }
         double alpha = meta.sampling() == null ? Double.NaN : meta.sampling().alpha();
         MlpConfig mc = Json.MAPPER.treeToValue(specific(cfg), MlpConfig.class);
-        return new Bound(AveragingLearner.of(new MlpLearner(data.train(), data.targets(), mc, gemm, alpha), runs), cfg);
+        return new Bound(AveragingLearner.of(new MlpLearner(data.train(), data.targets(), mc, gemm, alpha), runs), cfg,
+                Math.max(data.train().numClasses(), data.targets().numClasses()));
     }
 }
