@@ -88,7 +88,10 @@ public final class Json {
                     .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                     .reduce((a, b) -> a + "." + b).orElse("").replace(".[", "[");
             String why;
-            if (c instanceof IllegalArgumentException) {
+            String malformed = malformed(text);
+            if (malformed != null) {
+                why = "malformed JSON: " + malformed; // the mapper stopped where the text breaks off
+            } else if (c instanceof IllegalArgumentException) {
                 why = c.getMessage(); // a record's own check, naming its field
             } else if (e instanceof MismatchedInputException mi && mi.getTargetType() != null) {
                 why = "expected " + expected(mi.getTargetType()) + ", got " + actual(text, e);
@@ -98,10 +101,28 @@ public final class Json {
             // at the top level there is no path to add
             throw new ConfigException(source + ": " + (path.isEmpty() ? "" : path + ": ") + firstLine(why));
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr();
-            throw new ConfigException(source + ": malformed JSON" + where + ": " + firstLine(e.getOriginalMessage()));
+            throw new ConfigException(source + ": malformed JSON: " + describe(e));
         }
+    }
+
+    /** Why {@code text} is not well-formed JSON, or null when it is. */
+    private static String malformed(String text) {
+        try {
+            MAPPER.readTree(text);
+            return null;
+        } catch (JsonProcessingException e) {
+            return describe(e);
+        }
+    }
+
+    /** A parse error's first line and where it happened. */
+    private static String describe(JsonProcessingException e) {
+        String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                + e.getLocation().getColumnNr() + ")";
+        // the parser names its own source settings inside brackets: not for users
+        String why = firstLine(e.getOriginalMessage()).replaceAll(" ?\\(start marker at \\[Source:[^\\]]*\\]\\)", "")
+                .replaceAll(" ?\\[Source:[^\\]]*\\]", "");
+        return why + where;
     }
 
     /** The kind of JSON value a Java type is read from, in words. */

@@ -12,6 +12,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The run config: optional fields take the documented defaults, every field is checked when the file is read. */
 @ExtendWith(NoStdout.class)
@@ -90,5 +91,20 @@ class ExperimentConfigTest {
                 error("\"support\": {\"targets\": \"0:5\", \"max_k\": 10, \"grid\": [5, 20]}"));
         assertEquals("run.json: support: retrains must be >= 1, got -1",
                 error("\"support\": {\"targets\": \"0:5\", \"max_k\": 10, \"grid\": [5], \"retrains\": -1}"));
+    }
+
+    @Test
+    void malformedFilesSayWhereInPlainWords() {
+        for (String text : new String[]{"{\"data\": \"embedded\",, }", "{\"data\": \"embedded\", \"counterfactual\": {",
+                "[1, 2]", ""}) {
+            String msg = assertThrows(ConfigException.class, () -> Json.parse("run.json", text,
+                    ExperimentConfig.class)).getMessage();
+            assertTrue(msg.startsWith("run.json: "), msg);
+            assertFalse(msg.contains("com.fasterxml") || msg.contains("`") || msg.contains("Source:")
+                    || msg.contains("\n") || msg.contains("ExperimentConfig"), msg);
+        }
+        assertEquals("run.json: malformed JSON: Unexpected character (',' (code 44)): was expecting double-quote to "
+                + "start field name (line 1, column 21)", assertThrows(ConfigException.class, () -> Json.parse(
+                "run.json", "{\"data\": \"embedded\",, }", ExperimentConfig.class)).getMessage());
     }
 }
