@@ -46,6 +46,10 @@ final class EvalCommand {
         @Option(names = "--seed", defaultValue = "0", description = "Bootstrap seed (default ${DEFAULT-VALUE}).")
         long seed;
 
+        @Option(names = "--allow-in-sample", description = "Evaluate even when the held-out store shares models "
+                + "(identical masks) with the fitted store; the output then says the LDS is in-sample.")
+        boolean allowInSample;
+
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -54,12 +58,12 @@ final class EvalCommand {
             PrintWriter w = spec.commandLine().getOut();
             output.requireAbsent();
             try (Store s = specFile.open(heldOut, false)) {
-                Lds.Result r = Lds.run(model.model, s, Kernels.gemm(), seed, assumeSameData);
+                Lds.Result r = Lds.run(model.model, s, Kernels.gemm(), seed, assumeSameData, allowInSample);
                 int from = io.datamodels.Json.read(model.model.resolve(Fitter.FIT_JSON), Fitter.Summary.class)
                         .targetFrom();
                 Lds.write(r, from, output.out, output.force);
                 Lds.Summary m = r.summary();
-                w.printf("LDS over %d targets and %d held-out models: mean Spearman %.3f (95%% CI %.3f..%.3f), mean "
+                w.printf((m.inSample() != null ? "IN-SAMPLE " : "") + "LDS over %d targets and %d held-out models: mean Spearman %.3f (95%% CI %.3f..%.3f), mean "
                                 + "Pearson %.3f; pooled Spearman %.3f, Pearson %.3f%s%n", m.targets(), m.models(),
                         m.meanSpearman(), m.spearmanCi()[0], m.spearmanCi()[1], m.meanPearson(), m.pooledSpearman(),
                         m.pooledPearson(), m.undefined() > 0 ? "; " + m.undefined() + " targets with constant "
@@ -67,6 +71,9 @@ final class EvalCommand {
                 if ("assumed".equals(m.dataMatch())) {
                     w.printf("data not verified: the fit or the held-out store records no dataset fingerprints; "
                             + "taken to be the same training set and targets (--assume-same-data)%n");
+                }
+                if (m.inSample() != null) {
+                    w.printf("in-sample, not held-out (--allow-in-sample): %s%n", m.inSample());
                 }
                 w.printf("wrote %s%n", output.out);
                 w.flush();

@@ -132,6 +132,11 @@ final class FitCommand implements Callable<Integer> {
             if (!s.specSource().kind().equals(io.datamodels.store.StoreSpec.Source.STORE)) {
                 w.printf("store spec: %s (recorded in fit.json as store_spec)%n", s.specSource().describe());
             }
+            String few = io.datamodels.regress.Datamodels.load(output.out).fewModelsWarning(sum.modelsCompleted());
+            if (few != null) {
+                spec.commandLine().getErr().println("fit: " + few);
+                spec.commandLine().getErr().flush();
+            }
             w.printf("wrote %s%n", output.out);
             w.flush();
         }

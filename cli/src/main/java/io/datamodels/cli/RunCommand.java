@@ -61,7 +61,8 @@ final class RunCommand implements Callable<Integer> {
         w.printf("  models: mean training accuracy %.3f; mean accuracy on the targets %.3f%n", h.meanTrainAccuracy(),
                 h.meanTargetAccuracy());
         if (h.lds() != null) {
-            w.printf("  LDS (held-out models): mean Spearman %.3f (95%% CI %.3f..%.3f), mean Pearson %.3f%n",
+            w.printf("  LDS (%d held-out models, mean over %d targets): mean Spearman %.3f (95%% CI %.3f..%.3f), mean "
+                            + "Pearson %.3f%n", h.lds().models(), h.lds().targets() - h.lds().undefined(),
                     h.lds().meanSpearman(), h.lds().spearmanCi()[0], h.lds().spearmanCi()[1], h.lds().meanPearson());
         }
         if (h.counterfactual() != null) {
@@ -78,6 +79,15 @@ final class RunCommand implements Callable<Integer> {
             }
             w.printf("  support: targets flipped by removing%s%n", sb);
         }
+        w.println();
+        w.println("What the figures mean:");
+        w.println("  LDS: for models trained on fresh random subsets, the rank correlation between each target's");
+        w.println("    predicted margin (bias + the weights of the examples in the subset) and its actual margin;");
+        w.println("    1 = the datamodels order those models perfectly, 0 = no better than guessing.");
+        w.println("  counterfactual: remove each target's k most supporting training examples, retrain, and compare the");
+        w.println("    predicted drop in margin with the actual one; a correlation near 1 = the weights say what removal does.");
+        w.println("  support: the fewest training examples whose removal flips a correct prediction, as predicted by");
+        w.println("    the weights and checked by retraining; few = the prediction rests on a handful of examples.");
         w.flush();
     }
 }

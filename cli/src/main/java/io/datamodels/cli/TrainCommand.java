@@ -152,6 +152,14 @@ final class TrainCommand implements Callable<Integer> {
             out.printf("trained %d models in %.1f s (%.0f models/hour); %d already completed or claimed elsewhere; "
                             + "store has %d/%d completed%n", r.stored(), secs, r.stored() / Math.max(secs, 1e-9) * 3600,
                     r.skipped(), s.completedCount(), s.numModels());
+            io.datamodels.train.ModelQuality quality = io.datamodels.train.ModelQuality.of(s, bound.classes());
+            if (quality.line() != null) {
+                out.println(quality.line());
+            }
+            for (String warning : quality.warnings()) {
+                err.println("train: " + warning);
+            }
+            err.flush();
             if (!r.failures().isEmpty()) {
                 out.printf("%d models failed after %d retries (rows left not completed; rerun to try again):%n",
                         r.failures().size(), retries);

@@ -142,7 +142,8 @@ class CliTest {
                 "eval/lds/lds.json", "eval/counterfactual/counterfactual.json", "eval/support/support.json"}) {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
-        assertTrue(r.out.contains("LDS (held-out models): mean Spearman"), r.out);
+        assertTrue(r.out.contains("LDS (10 held-out models, mean over "), r.out);
+        assertTrue(r.out.contains("What the figures mean:"), r.out);
         assertTrue(r.out.contains("Training images that push a target's margin up the most"), r.out);
         // Rerunning replaces the demo's own folder.
         assertEquals(ExitCodes.OK, run("demo", "--out", out.toString(), "--models", "20", "--held-out-models", "5").code);

@@ -50,6 +50,23 @@ class EvalCommandTest {
         }
     }
 
+    /** The fit's own training store is not a held-out store: refused, or with --allow-in-sample labelled in-sample. */
+    @Test
+    void ldsRefusesTheFittedStoreUnlessAllowedAndThenSaysSo() throws Exception {
+        Path out = tmp.resolve("lds-in-sample");
+        CliTest.Result r = CliTest.run("eval", "lds", "--model", fit.toString(), "--held-out", store.toString(), "--out",
+                out.toString());
+        assertEquals(ExitCodes.INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("is the fitted store: an LDS on them is in-sample"), r.err());
+        assertFalse(Files.exists(out));
+        CliTest.Result a = CliTest.run("eval", "lds", "--model", fit.toString(), "--held-out", store.toString(), "--out",
+                out.toString(), "--allow-in-sample");
+        assertEquals(ExitCodes.OK, a.code(), a.err());
+        assertTrue(a.out().startsWith("IN-SAMPLE LDS over 12 targets and 200 held-out models"), a.out());
+        assertTrue(Files.readString(out.resolve("lds.json")).contains("\"in_sample\" : \"the held-out store "),
+                Files.readString(out.resolve("lds.json")));
+    }
+
     @Test
     void ldsRefusesAStoreOfOtherData() {
         Path other = tmp.resolve("other");
@@ -107,7 +124,7 @@ class EvalCommandTest {
                     + store.toAbsolutePath() + " (fit.json: store), got " + heldOut.toAbsolutePath(), r.err().strip());
             assertFalse(Files.exists(out));
         }
-        CliTest.Result lds = CliTest.run("eval", "lds", "--model", fit.toString(), "--store", heldOut.toString(),
+        CliTest.Result lds = CliTest.run("eval", "lds", "--model", fit.toString(), "--held-out", heldOut.toString(),
                 "--out", tmp.resolve("old-name").toString());
         assertEquals(ExitCodes.USAGE, lds.code(), "eval lds takes --held-out, not --store");
     }

@@ -45,6 +45,18 @@ class FitCommandTest {
         float[] w = Npy.readFloats(out.resolve("weights.npy"));
         float[] b = Npy.readFloats(out.resolve("bias.npy"));
         assertEquals(150 * 12, w.length);
+        int none = 0;
+        for (int q = 0; q < 12; q++) {
+            boolean any = false;
+            for (int j = 0; j < 150; j++) {
+                any |= w[j * 12 + q] != 0;
+            }
+            none += any ? 0 : 1;
+        }
+        // 70 models for 150 examples leave many targets without any weight, and fit says so.
+        assertTrue(none >= 2, "targets without weight: " + none);
+        assertTrue(r.err().contains("fit: warning: " + none + " of 12 targets have no non-zero weight: too few "
+                + "models (70) for m = 150 training examples?"), r.err());
         boolean[] mask = new boolean[150];
         for (int j = 0; j < 150; j += 3) {
             mask[j] = true;

@@ -34,7 +34,9 @@ class RunCommandTest {
         Path dir = tmp.resolve("exp");
         CliTest.Result r = CliTest.run("run", "--config", cfg.toString(), "--out", dir.toString());
         assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
-        assertTrue(r.out().contains("LDS (held-out models): mean Spearman"), r.out());
+        assertTrue(r.out().contains("LDS (30 held-out models, mean over "), r.out());
+        assertTrue(r.out().contains("What the figures mean:\n  LDS: "), r.out());
+        assertTrue(r.out().contains("train: models (120 completed): mean training accuracy "), r.out());
         assertTrue(r.out().contains("counterfactual (remove top-k, retrain 2 x)"), r.out());
         for (String f : new String[]{"run.json", "store/spec.json", "held-out/spec.json", "datamodels/weights.npy",
                 "eval/lds/lds.json", "eval/counterfactual/counterfactual.json", "eval/support/support.json"}) {
@@ -42,8 +44,8 @@ class RunCommandTest {
         }
         // Each training stage ends with its final progress line, just before the next stage speaks.
         List<String> lines = r.out().lines().toList();
-        assertStageEnds(lines, "train", "120", "train held-out models: ");
-        assertStageEnds(lines, "train held-out models", "30", "fit: ");
+        assertStageEnds(lines, "train", "120", "train: models (120 completed): ");
+        assertStageEnds(lines, "train held-out models", "30", "train held-out models: models (30 completed): ");
         assertStageEnds(lines, "retrain (counterfactual)", "\\d+", "eval support: ");
         assertStageEnds(lines, "retrain (support)", "\\d+", "");
         long mtime = Files.getLastModifiedTime(dir.resolve("datamodels/weights.npy")).toMillis();
@@ -87,6 +89,15 @@ class RunCommandTest {
         refused("{\"epochs\": 2}", "{\"epochs\": 0}", "epochs must be >= 1, got 0");
         refused("{\"targets\": \"0:3\", \"k\"", "{\"targets\": \"3:0\", \"k\"",
                 "counterfactual.targets: expected A:B with 0 <= A <= B, got '3:0'");
+        // Sizes the evaluations need are checked against the data before any training, not hours later.
+        refused("{\"targets\": \"0:3\", \"k\"", "{\"targets\": \"0:30\", \"k\"",
+                "run.json: counterfactual.targets: expected a range within [0, 10) of the experiment's targets, got 0:30");
+        refused("\"k\": [5, 10]", "\"k\": [5, 121]",
+                "run.json: counterfactual.k: expected values up to 120 (the full base set's size), got 121");
+        refused("\"max_k\": 40", "\"max_k\": 100", "run.json: support.max_k: expected at most ");
+        refused("\"retrains\": 2}}", "\"retrains\": 0}}", "support: retrains must be >= 1, got 0");
+        refused("\"lambdas\": 20", "\"lambdas\": 0", "lambdas must be >= 1, got 0");
+        refused("\"alpha\": 0.5", "\"alpha\": \"0.5\"", "alpha: expected a number, got \"0.5\"");
         // A folder keeps its experiment: another config there is refused.
         Path cfg = tmp.resolve("exp.json");
         Files.writeString(cfg, CONFIG);

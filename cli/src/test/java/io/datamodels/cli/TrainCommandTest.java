@@ -62,7 +62,10 @@ class TrainCommandTest {
         TrainProcesses.Result r = cliOk(train(s, "--threads", "2"));
         assertEquals(N, trainedCount(r.out()), r.all());
         assertTrue(r.out().contains("store has " + N + "/" + N + " completed"), r.out());
-        assertEquals("", r.err(), "no warnings on a fresh store");
+        assertTrue(r.out().contains("models (" + N + " completed): mean training accuracy "), r.out());
+        // These tiny models (2 epochs of 8 hidden units) underfit, and train says so; nothing else is warned about.
+        assertEquals(List.of("train: warning: the models fit only"), r.err().lines()
+                .map(l -> l.substring(0, Math.min(l.length(), 35))).toList(), r.err());
 
         TrainProcesses.Result info = cliOk("info", "--store", s.toString());
         assertTrue(info.out().contains("models     " + N + ", completed " + N + " (100.0%)"), info.out());
@@ -296,10 +299,12 @@ class TrainCommandTest {
         Pattern progress = Pattern.compile("train: " + N + "/" + N + " models \\(100\\.0%\\), [0-9.]+ models/s, "
                 + "elapsed \\d+m\\d\\ds, ETA \\d+m\\d\\ds");
         List<String> lines = r.out().lines().toList();
-        assertEquals(3, lines.size(), r.out());
+        assertEquals(4, lines.size(), r.out());
         assertTrue(header.matcher(lines.get(0)).matches(), lines.get(0));
         assertTrue(progress.matcher(lines.get(1)).matches(), lines.get(1));
         assertTrue(TrainProcesses.SUMMARY.matcher(lines.get(2)).matches(), lines.get(2));
+        assertTrue(lines.get(3).matches("models \\(" + N + " completed\\): mean training accuracy [0-9.]+; mean target "
+                + "accuracy [0-9.]+; chance 1/10 = 0\\.100"), lines.get(3));
     }
 
     // ---- external learner -------------------------------------------------------------------------------------

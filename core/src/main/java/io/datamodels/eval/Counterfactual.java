@@ -150,6 +150,14 @@ public record Counterfactual(int[] targets, int[] ks, String base, int retrains,
                 ks.clone(), pk, sk, base, retrains, baseSize));
     }
 
+    /**
+     * The size of the base set a store with this sampler and alpha gets ({@link #baseMask}): what k may reach,
+     * known before any store exists.
+     */
+    public static int baseSize(String base, String sampler, double alpha, long seed, int m) {
+        return base.equals("full") ? m : new Sampling(sampler, alpha, seed, m).mask(0).cardinality();
+    }
+
     /** The base set: every training example ("full") or a fresh subset from the store's sampler ("random"). */
     static BitMask baseMask(String base, Store store, long seed, int m) throws FitException {
         if (base.equals("full")) {

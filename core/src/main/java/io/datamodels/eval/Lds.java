@@ -10,6 +10,7 @@ import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.Store;
 import io.datamodels.store.StoreException;
 import io.datamodels.store.StoreMeta;
+import io.datamodels.store.StoreSpec;
 import io.datamodels.store.npy.DType;
 import io.datamodels.store.npy.Npy;
 import io.datamodels.store.npy.NpyArray;
@@ -19,6 +20,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -27,6 +30,11 @@ import java.util.Objects;
  * Pearson correlation over the held-out models between the predicted output {@code bias + mask . w} and the actual
  * one; then their mean over targets with a bootstrap confidence interval (resampling targets), and the pooled
  * correlations over all (model, target) pairs.
+ *
+ * <p>The score means something only on models the fit never saw, so a held-out store is refused when it is the
+ * fitted store or when any of its completed models has a mask identical to one of the fitted store's completed
+ * models (found by hashing the mask rows; a store drawn with the fitted store's root seed repeats its masks index for
+ * index). {@code allowInSample} evaluates it anyway and records why it is in-sample in the summary.
  */
 public final class Lds {
     private Lds() {
@@ -44,7 +52,8 @@ public final class Lds {
                           @JsonProperty("undefined_targets") int undefined,
                           @JsonProperty("fit") String fit,
                           @JsonProperty("held_out_store") String store,
-                          @JsonProperty("data_match") String dataMatch) {
+                          @JsonProperty("data_match") String dataMatch,
+                          @JsonProperty("in_sample") String inSample) {
     }
 
     /** Per-target correlations and the summary. */
@@ -59,19 +68,31 @@ public final class Lds {
      *                        (no fingerprints on either side), or it lacks the fitted targets
      */
     public static Result run(Path fitDir, Store heldOut, Gemm gemm, long seed) throws IOException {
-        return run(fitDir, heldOut, gemm, seed, false);
+        return run(fitDir, heldOut, gemm, seed, false, false);
     }
 
     /**
-     * As {@link #run(Path, Store, Gemm, long)}; with {@code assumeSameData} a held-out store or a fit without dataset
-     * fingerprints (e.g. stores made by MadryLab's tools, which record none) is taken, on the caller's word, to hold
-     * the fitted training set and targets, and {@code lds.json} says so ({@code data_match: "assumed"}). Fingerprints
-     * present on both sides are always compared.
+     * As {@link #run(Path, Store, Gemm, long)}, with the two checks on the held-out store relaxed on the caller's
+     * word.
+     *
+     * @param assumeSameData a held-out store or a fit without dataset fingerprints (e.g. stores made by MadryLab's
+     *                       tools, which record none) is taken to hold the fitted training set and targets, and
+     *                       {@code lds.json} says so ({@code data_match: "assumed"}); fingerprints present on both
+     *                       sides are always compared
+     * @param allowInSample  a held-out store that shares models with the fitted one is evaluated, and the summary's
+     *                       {@code in_sample} says why the score is in-sample
+     * @throws StoreException also when the held-out store shares models with the fitted one and
+     *                        {@code allowInSample} is false, or the fitted store cannot be opened to check it
      */
-    public static Result run(Path fitDir, Store heldOut, Gemm gemm, long seed, boolean assumeSameData)
-            throws IOException {
+    public static Result run(Path fitDir, Store heldOut, Gemm gemm, long seed, boolean assumeSameData,
+                             boolean allowInSample) throws IOException {
         Fitter.Summary fit = Json.read(fitDir.resolve(Fitter.FIT_JSON), Fitter.Summary.class);
         String match = checkHeldOut(fit, heldOut, assumeSameData);
+        String inSample = inSample(fit, heldOut, allowInSample);
+        if (inSample != null && !allowInSample) {
+            throw new StoreException(inSample + ": an LDS on them is in-sample, not held-out; use a store initialised "
+                    + "with another seed (--allow-in-sample evaluates it anyway, and says so)");
+        }
         Datamodels dm = Datamodels.load(fitDir);
         NpyArray x = heldOut.array(fit.x());
         NpyArray y = heldOut.array(fit.y());
@@ -137,7 +158,7 @@ public final class Lds {
         int undefined = (int) Arrays.stream(sp).filter(Double::isNaN).count();
         Summary sum = new Summary(t, n, mean(sp), bootstrap(sp, seed), mean(pe), bootstrap(pe, seed + 1),
                 Correlation.spearman(allP, allA), Correlation.pearson(allP, allA), undefined,
-                fitDir.toAbsolutePath().toString(), heldOut.dir().toAbsolutePath().toString(), match);
+                fitDir.toAbsolutePath().toString(), heldOut.dir().toAbsolutePath().toString(), match, inSample);
         return new Result(sp, pe, sum);
     }
 
@@ -173,6 +194,83 @@ public final class Lds {
         throw new StoreException(file + ": dataset: expected SHA-256 fingerprints of the training set and targets on "
                 + "both sides, to show the held-out models are of the fitted data, got none (stores made by MadryLab's "
                 + "tools record none); --assume-same-data evaluates anyway, on your word");
+    }
+
+    /**
+     * Why {@code heldOut} is not held out from the fit (null when it is): it is the fitted store, or some of its
+     * completed models have masks identical to completed models of the fitted store (rows hashed, then compared).
+     */
+    static String inSample(Fitter.Summary fit, Store heldOut, boolean allowInSample) throws IOException {
+        Path fitted = fit.store() == null ? null : Path.of(fit.store());
+        if (fitted == null || !Files.exists(fitted.resolve(StoreSpec.COMPLETED + ".npy"))) {
+            if (allowInSample) {
+                return "not checked: the fitted store " + fit.store() + " does not exist";
+            }
+            throw new StoreException(Fitter.FIT_JSON + ": store: expected the fitted store, to check that the held-out"
+                    + " store shares no models with it, got " + fit.store() + ", which does not exist"
+                    + " (--allow-in-sample skips the check)");
+        }
+        if (Files.isSameFile(fitted, heldOut.dir())) {
+            return "the held-out store " + heldOut.dir() + " is the fitted store";
+        }
+        StoreSpec.Source source = fit.storeSpec();
+        Path specFile = source != null && StoreSpec.Source.FILE.equals(source.kind()) ? Path.of(source.file()) : null;
+        try (Store s = Store.open(fitted, false, specFile)) {
+            NpyArray a = s.array(fit.x());
+            NpyArray b = heldOut.array(fit.x());
+            int m = (int) a.rowElements();
+            if (b.rowElements() != m) {
+                return null; // the shape check names the mismatch
+            }
+            Map<Long, Long> byHash = new HashMap<>();
+            byte[] row = new byte[m];
+            for (long i : s.completedIndices()) {
+                byHash.putIfAbsent(maskHash(a, i, row), i);
+            }
+            byte[] other = new byte[m];
+            long shared = 0;
+            long first = -1;
+            long[] done = heldOut.completedIndices();
+            for (long i : done) {
+                Long j = byHash.get(maskHash(b, i, row));
+                if (j != null) {
+                    maskHash(a, j, other);
+                    if (Arrays.equals(row, other)) {
+                        shared++;
+                        first = first < 0 ? i : first;
+                    }
+                }
+            }
+            if (shared == 0) {
+                return null;
+            }
+            long rootA = s.meta().map(x -> x.sampling() == null ? Long.MIN_VALUE : x.sampling().seed())
+                    .orElse(Long.MIN_VALUE);
+            long rootB = heldOut.meta().map(x -> x.sampling() == null ? Long.MIN_VALUE : x.sampling().seed())
+                    .orElse(Long.MIN_VALUE);
+            return fit.x() + ".npy: " + shared + " of the " + done.length + " completed held-out models (first: row "
+                    + first + ") have masks identical to fitted models of " + fitted
+                    + (rootA == rootB && rootA != Long.MIN_VALUE ? " (both stores have root seed " + rootA + ")" : "");
+        }
+    }
+
+    /** Reads mask row {@code i} of {@code a} as 0/1 bytes into {@code row} and returns a 64-bit hash of them. */
+    private static long maskHash(NpyArray a, long i, byte[] row) {
+        int m = row.length;
+        long base = i * m;
+        if (a.dtype() == DType.BOOL) {
+            java.lang.foreign.MemorySegment.copy(a.data(), java.lang.foreign.ValueLayout.JAVA_BYTE, base, row, 0, m);
+        } else {
+            for (int j = 0; j < m; j++) {
+                row[j] = (byte) (a.getDouble(base + j) != 0 ? 1 : 0);
+            }
+        }
+        long h = 0x9E3779B97F4A7C15L;
+        for (int j = 0; j < m; j++) {
+            h = (h ^ (row[j] != 0 ? j + 1L : 0)) * 0xBF58476D1CE4E5B9L;
+            h ^= h >>> 31;
+        }
+        return h;
     }
 
     /** Refuses a held-out store whose training data, targets or selections differ from the fitted store's. */

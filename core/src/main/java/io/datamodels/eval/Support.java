@@ -44,6 +44,11 @@ public record Support(int[] targets, int maxK, int[] grid, String base, int retr
         if (retrains < 1) {
             throw new IllegalArgumentException("retrains must be >= 1, got " + retrains);
         }
+        for (int k : grid) {
+            if (k < 1 || k > maxK) {
+                throw new IllegalArgumentException("grid must hold values in [1, max_k = " + maxK + "], got " + k);
+            }
+        }
     }
 
     /** One target's estimate and verification; k = -1 when no k up to max_k is predicted to flip it. */

@@ -34,6 +34,9 @@ import java.nio.file.Path;
  */
 public final class Pipeline {
     public static final String RUN_JSON = "run.json";
+    /** Offsets from the root seed of the counterfactual and support stages' seeds. */
+    static final long SEED_COUNTERFACTUAL = 2;
+    static final long SEED_SUPPORT = 3;
 
     private Pipeline() {
     }
@@ -64,8 +67,9 @@ public final class Pipeline {
         DatasetSpec tsrc = cfg.targetData() == null ? DataBinding.defaultTargetSource(src)
                 : DatasetSpec.parse(cfg.targetData());
         DataBinding binding = new DataBinding(src, Selection.parse(cfg.train()), tsrc, Selection.parse(cfg.targets()));
-        // Validate the learner config before any work, then claim the folder for this experiment.
+        // Validate the learner config and the evaluations' sizes before any work, then claim the folder.
         Learners.resolveConfig(cfg.learner(), cfg.learnerConfig());
+        checkEvalSizes(cfg, binding);
         Files.createDirectories(dir);
         // Through text, so that numbers compare with the node types a file read gives.
         JsonNode cfgJson = Json.MAPPER.readTree(Json.write(cfg));
@@ -91,9 +95,7 @@ public final class Pipeline {
         if (cfg.heldOutModels() > 0) {
             train(heldOut, cfg, gemm, threads, rep, "train held-out models");
         }
-        LassoConfig lasso = LassoConfig.defaults().with(cfg.lambdas() == 0 ? 100 : cfg.lambdas(),
-                cfg.lambdaRatio() == 0 ? 1e-2 : cfg.lambdaRatio(), cfg.valFraction() == 0 ? 0.1 : cfg.valFraction(),
-                cfg.seed()).withThreads(threads).withOutlierZ(cfg.outlierZ());
+        LassoConfig lasso = cfg.lasso(threads);
         double targetAcc;
         double trainAcc;
         try (Store s = Store.open(store, false)) {
@@ -103,6 +105,10 @@ public final class Pipeline {
                         command, new Fitter.Listener() {
                         });
                 rep.line(String.format("fit: %d targets in %.1f s", sum.targetTo() - sum.targetFrom(), sum.seconds()));
+                String few = io.datamodels.regress.Datamodels.load(fit).fewModelsWarning(sum.modelsCompleted());
+                if (few != null) {
+                    rep.line("fit: " + few);
+                }
             } else {
                 rep.line("fit: done before, skipped");
             }
@@ -128,7 +134,7 @@ public final class Pipeline {
             if (!Files.exists(out.resolve("counterfactual.json"))) {
                 rep.line("eval counterfactual: remove top-k supporters, retrain, compare");
                 Counterfactual exp = new Counterfactual(c.targetIndices(), c.k().stream().mapToInt(i -> i).toArray(),
-                        c.base(), c.retrains(), cfg.seed() + 2);
+                        c.base(), c.retrains(), cfg.seed() + SEED_COUNTERFACTUAL);
                 try (Store s = Store.open(store, false)) {
                     Counterfactual.write(exp.run(fit, s, dir.resolve("eval/counterfactual.work"), gemm, threads,
                             rep.training("retrain (counterfactual)")), out, true);
@@ -143,7 +149,7 @@ public final class Pipeline {
             if (!Files.exists(out.resolve("support.json"))) {
                 rep.line("eval support: smallest removal that flips each prediction, verified by retraining");
                 Support exp = new Support(c.targetIndices(), c.maxK(), c.grid().stream().mapToInt(i -> i).toArray(),
-                        c.base(), c.retrains(), cfg.seed() + 3);
+                        c.base(), c.retrains(), cfg.seed() + SEED_SUPPORT);
                 try (Store s = Store.open(store, false)) {
                     Support.write(exp.run(fit, s, dir.resolve("eval/support.work"), gemm, threads,
                             rep.training("retrain (support)")), out, true);
@@ -152,6 +158,49 @@ public final class Pipeline {
             sup = Json.read(out.resolve("support.json"), Support.Summary.class);
         }
         return new Headline(targetAcc, trainAcc, lds, cf, sup);
+    }
+
+    /**
+     * Checks what the counterfactual and support stages need of the store, before any training: their targets within
+     * the store's targets, each k and max_k within the base set.
+     */
+    private static void checkEvalSizes(ExperimentConfig cfg, DataBinding binding) throws IOException {
+        if (cfg.counterfactual() == null && cfg.support() == null) {
+            return;
+        }
+        DataBinding.Loaded data = binding.load();
+        int m = data.train().rows();
+        int t = data.targets().rows();
+        if (cfg.counterfactual() != null) {
+            var c = cfg.counterfactual();
+            checkTargets("counterfactual.targets", c.targets(), c.targetIndices(), t);
+            int base = Counterfactual.baseSize(c.base(), cfg.sampler(), cfg.alpha(), cfg.seed() + SEED_COUNTERFACTUAL,
+                    m);
+            for (int k : c.k()) {
+                if (k > base) {
+                    throw new ConfigException(RUN_JSON + ": counterfactual.k: expected values up to " + base + " (the "
+                            + c.base() + " base set's size), got " + k);
+                }
+            }
+        }
+        if (cfg.support() != null) {
+            var c = cfg.support();
+            checkTargets("support.targets", c.targets(), c.targetIndices(), t);
+            int base = Counterfactual.baseSize(c.base(), cfg.sampler(), cfg.alpha(), cfg.seed() + SEED_SUPPORT, m);
+            if (c.maxK() > base) {
+                throw new ConfigException(RUN_JSON + ": support.max_k: expected at most " + base + " (the " + c.base()
+                        + " base set's size), got " + c.maxK());
+            }
+        }
+    }
+
+    private static void checkTargets(String field, String text, int[] indices, int t) throws ConfigException {
+        for (int q : indices) {
+            if (q >= t) {
+                throw new ConfigException(RUN_JSON + ": " + field + ": expected a range within [0, " + t
+                        + ") of the experiment's targets, got " + text);
+            }
+        }
     }
 
     private static void ensureStore(Path store, DataBinding binding, ExperimentConfig cfg, long seed, long n,
@@ -179,6 +228,13 @@ public final class Pipeline {
             Runner.Report r;
             try (var l = b.learner()) {
                 r = Runner.run(s, l, new Runner.Options(0, s.numModels(), threads, 2, seed), rep.training(what));
+            }
+            io.datamodels.train.ModelQuality quality = io.datamodels.train.ModelQuality.of(s, b.classes());
+            if (quality.line() != null) {
+                rep.line(what + ": " + quality.line());
+            }
+            for (String warning : quality.warnings()) {
+                rep.line(what + ": " + warning);
             }
             if (!r.failures().isEmpty()) {
                 throw new io.datamodels.store.StoreException(what + ": " + r.failures().size() + " models failed, first: "

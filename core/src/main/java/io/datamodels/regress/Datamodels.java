@@ -53,6 +53,33 @@ public final class Datamodels {
         return t;
     }
 
+    /** The number of targets whose weights are all zero (their datamodel predicts a constant). */
+    public int targetsWithoutWeights() {
+        int none = 0;
+        for (int q = 0; q < t; q++) {
+            boolean any = false;
+            for (int j = 0; j < m && !any; j++) {
+                any = weights[j * t + q] != 0;
+            }
+            none += any ? 0 : 1;
+        }
+        return none;
+    }
+
+    /**
+     * A warning when many targets (at least a tenth, and at least 2) have all-zero weights, the sign of too few
+     * models for m training examples (the validation split then prefers a constant); null otherwise.
+     */
+    public String fewModelsWarning(long models) {
+        int none = targetsWithoutWeights();
+        if (none < 2 || none * 10 < t) {
+            return null;
+        }
+        return String.format(java.util.Locale.ROOT, "warning: %d of %d targets have no non-zero weight: too few models (%,d) for m = %,d "
+                + "training examples? Train more models (the paper uses tens of thousands) and fit again", none, t,
+                models, m);
+    }
+
     /** Weight of training example j for target q. */
     public float weight(int j, int q) {
         return weights[j * t + q];

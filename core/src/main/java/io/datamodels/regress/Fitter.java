@@ -69,6 +69,9 @@ public final class Fitter {
                           @JsonProperty("provenance") Provenance provenance) {
     }
 
+    /** The fewest completed models a fit accepts: fewer cannot both choose lambda and fit m weights usefully. */
+    public static final int MIN_MODELS = 10;
+
     /** Progress: targets whose path (and refit) finished. */
     public interface Listener {
         default void started(int targets) {
@@ -144,10 +147,15 @@ public final class Fitter {
             completed = Arrays.stream(completed).filter(i -> Arrays.binarySearch(drop, i) < 0).toArray();
         }
         int n = completed.length;
+        if (n < MIN_MODELS) {
+            throw new FitException("_completed.npy: completed models: expected at least " + MIN_MODELS + ", got " + n
+                    + (outliers.length > 0 ? " (after leaving out " + outliers.length + " outliers)" : ""));
+        }
         int nVal = (int) Math.round(cfg.valFraction() * n);
         if (nVal < 1 || n - nVal < 2) {
-            throw new FitException("_completed.npy: completed models: expected enough for a split with val_fraction "
-                    + cfg.valFraction() + " (at least 1 validation and 2 training models), got " + n);
+            throw new FitException("val_fraction: expected a value that leaves at least 1 validation and 2 training "
+                    + "models of the " + n + " completed ones, got " + cfg.valFraction() + " (" + nVal
+                    + " validation models)");
         }
         int[] perm = completed.clone();
         SeedStream r = new SeedStream(cfg.seed(), 0, SALT_SPLIT);

@@ -39,8 +39,14 @@ public final class Learners {
     private Learners() {
     }
 
-    /** A learner bound to a store, with the config it resolved to (defaults overlaid by the given fields). */
-    public record Bound(Learner learner, JsonNode config) {
+    /**
+     * A learner bound to a store, with the config it resolved to (defaults overlaid by the given fields) and the
+     * number of classes of its data (0 where unknown, as for an external learner).
+     */
+    public record Bound(Learner learner, JsonNode config, int classes) {
+        public Bound(Learner learner, JsonNode config) {
+            this(learner, config, 0);
+        }
     }
 
     /**
@@ -61,6 +67,7 @@ public final class Learners {
             }
             base.setAll((ObjectNode) overrides);
         }
+        checkHiddenMatchesLearner(name, base.get("hidden"));
         int runs = 1;
         JsonNode r = base.remove(RUNS_PER_MASK);
         if (r != null) {
@@ -75,6 +82,24 @@ public final class Learners {
         ObjectNode resolved = Json.MAPPER.valueToTree(cfg);
         resolved.put(RUNS_PER_MASK, runs);
         return resolved;
+    }
+
+    /**
+     * Refuses a {@code hidden} field that contradicts the learner's name, so that {@code train.json} never says
+     * softmax for an MLP: softmax has no hidden layers, an MLP has at least one.
+     */
+    private static void checkHiddenMatchesLearner(String name, JsonNode hidden) throws ConfigException {
+        if (hidden == null || !hidden.isArray()) {
+            return; // absent or mistyped: MlpConfig names the problem
+        }
+        if (name.equals("softmax") && !hidden.isEmpty()) {
+            throw new ConfigException("softmax config: hidden: expected [] (softmax regression has no hidden layers), "
+                    + "got " + hidden + "; use learner mlp for hidden layers");
+        }
+        if (name.equals("mlp") && hidden.isEmpty()) {
+            throw new ConfigException("mlp config: hidden: expected at least one hidden layer width, got []; use "
+                    + "learner softmax for softmax regression");
+        }
     }
 
     /** The {@code runs_per_mask} of a resolved config (1 where absent, as in configs recorded before it existed). */
@@ -126,6 +151,7 @@ public final class Learners {
         }
         double alpha = meta.sampling() == null ? Double.NaN : meta.sampling().alpha();
         MlpConfig mc = Json.MAPPER.treeToValue(specific(cfg), MlpConfig.class);
-        return new Bound(AveragingLearner.of(new MlpLearner(data.train(), data.targets(), mc, gemm, alpha), runs), cfg);
+        return new Bound(AveragingLearner.of(new MlpLearner(data.train(), data.targets(), mc, gemm, alpha), runs), cfg,
+                Math.max(data.train().numClasses(), data.targets().numClasses()));
     }
 }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,7 +62,7 @@ class LdsTest {
                     + "and targets on both sides, to show the held-out models are of the fitted data, got none (stores "
                     + "made by MadryLab's tools record none); --assume-same-data evaluates anyway, on your word",
                     e.getMessage());
-            Lds.Result r = Lds.run(fit, s, Kernels.gemm(), 1, true);
+            Lds.Result r = Lds.run(fit, s, Kernels.gemm(), 1, true, false);
             assertEquals("assumed", r.summary().dataMatch());
             assertEquals(200, r.summary().models());
             assertEquals(6, r.summary().targets());
@@ -89,5 +90,50 @@ class LdsTest {
         // Json round trip of the fit summary, as eval reads fit.json.
         Fitter.Summary back = Json.parse("fit.json", Json.write(fit), Fitter.Summary.class);
         assertEquals(fit.dataset(), back.dataset());
+    }
+
+    /**
+     * The fitted store itself, or a store repeating some of its masks (same root seed, overlapping rows), is refused;
+     * with allowInSample it is evaluated and the summary says why it is in-sample. Oracle: rows 300..399 of the same
+     * mask stream are the fitted rows 300..399, so exactly 100 of the 300 completed held-out rows repeat a fitted mask.
+     */
+    @Test
+    void refusesAHeldOutStoreThatSharesModelsWithTheFit() throws Exception {
+        Synthetic syn = new Synthetic(60, 6, 4, 1, 0.3, 0.5, 8);
+        Path a = tmp.resolve("a");
+        syn.writeStore(a, 400, Set.of());
+        Path fit = tmp.resolve("fit");
+        try (Store s = Store.open(a, false)) {
+            Fitter.fit(s, "masks", "y", null, null, LassoConfig.defaults().with(40, 1e-2, 0.1, 0).withThreads(2),
+                    Kernels.gemm(), fit, false, "test", new Fitter.Listener() {
+                    });
+            var e = assertThrows(StoreException.class, () -> Lds.run(fit, s, Kernels.gemm(), 1, true, false));
+            assertTrue(e.getMessage().startsWith("the held-out store " + a + " is the fitted store: an LDS on them is "
+                    + "in-sample"), e.getMessage());
+            Lds.Result r = Lds.run(fit, s, Kernels.gemm(), 1, true, true);
+            assertEquals("the held-out store " + a + " is the fitted store", r.summary().inSample());
+        }
+        Path overlap = tmp.resolve("overlap");
+        syn.writeStore(overlap, 600, java.util.stream.IntStream.range(0, 300).boxed()
+                .collect(java.util.stream.Collectors.toSet()));
+        try (Store s = Store.open(overlap, false)) {
+            String why = "masks.npy: 100 of the 300 completed held-out models (first: row 300) have masks identical to "
+                    + "fitted models of " + a + " (both stores have root seed 8)";
+            var e = assertThrows(StoreException.class, () -> Lds.run(fit, s, Kernels.gemm(), 1, true, false));
+            assertEquals(why + ": an LDS on them is in-sample, not held-out; use a store initialised with another seed"
+                    + " (--allow-in-sample evaluates it anyway, and says so)", e.getMessage());
+            Lds.Result r = Lds.run(fit, s, Kernels.gemm(), 1, true, true);
+            assertEquals(why, r.summary().inSample());
+            Lds.write(r, 0, tmp.resolve("in-sample"), false);
+            assertEquals(why, Json.MAPPER.readTree(tmp.resolve("in-sample/lds.json").toFile()).get("in_sample")
+                    .asText());
+        }
+        // A true held-out store (same stream, disjoint rows) passes and says nothing.
+        Path fresh = tmp.resolve("fresh");
+        syn.writeStore(fresh, 600, java.util.stream.IntStream.range(0, 400).boxed()
+                .collect(java.util.stream.Collectors.toSet()));
+        try (Store s = Store.open(fresh, false)) {
+            assertNull(Lds.run(fit, s, Kernels.gemm(), 1, true, false).summary().inSample());
+        }
     }
 }

@@ -272,4 +272,28 @@ class FitterTest {
         assertFalse(Files.list(tmp).anyMatch(p -> p.getFileName().toString().startsWith(".out")),
                 "no temporary folders left behind");
     }
+
+    /** Fewer than 10 completed models are refused with one consistent count; 10 fit; a tiny val_fraction is named. */
+    @Test
+    void tooFewModelsAreRefusedWithAConsistentMessage() throws Exception {
+        for (int n : new int[]{3, 4, 9}) {
+            Path dir = store("few" + n, DType.BOOL, n, 6, 1, FitterTest::bit, (i, q) -> 1.0 * i);
+            try (Store st = Store.open(dir, false)) {
+                var e = assertThrows(FitException.class, () -> Fitter.fit(st, "x", "y", null, null, cfg(),
+                        Kernels.gemm(), tmp.resolve("out" + n), false, "t", QUIET));
+                assertEquals("_completed.npy: completed models: expected at least 10, got " + n, e.getMessage());
+            }
+            assertFalse(Files.exists(tmp.resolve("out" + n)));
+        }
+        Path ten = store("ten", DType.BOOL, 10, 6, 1, FitterTest::bit, (i, q) -> bit(i, 0) + bit(i, 3));
+        try (Store st = Store.open(ten, false)) {
+            Fitter.Summary sum = Fitter.fit(st, "x", "y", null, null, cfg(), Kernels.gemm(), tmp.resolve("ten-out"),
+                    false, "t", QUIET);
+            assertEquals(1, sum.modelsVal());
+            var e = assertThrows(FitException.class, () -> Fitter.fit(st, "x", "y", null, null,
+                    cfg().with(60, 1e-2, 0.01, 3), Kernels.gemm(), tmp.resolve("tiny-val"), false, "t", QUIET));
+            assertEquals("val_fraction: expected a value that leaves at least 1 validation and 2 training models of the"
+                    + " 10 completed ones, got 0.01 (0 validation models)", e.getMessage());
+        }
+    }
 }

@@ -91,10 +91,10 @@ class StoreSpecErrorsTest {
         refused(ConfigException.class, "spec.json: num_models: ", "\"ten\"");
         // a fraction is not silently truncated to a row count
         spec("{\"num_models\": 5.5, \"schema\": " + schema(MASKS, MARGINS, LOGITS) + "}");
-        refused(ConfigException.class, "spec.json: num_models: ", "(5.5)");
+        refused(ConfigException.class, "spec.json: num_models: expected an integer, got 5.5");
         spec("{\"num_models\": 5, \"schema\": " + schema(MASKS, "\"margins\": {\"shape\": [3.5], \"dtype\": \"float16\"}")
                 + "}");
-        refused(ConfigException.class, "spec.json: schema.margins.shape", "(3.5)");
+        refused(ConfigException.class, "spec.json: schema.margins.shape[0]: expected an integer, got 3.5");
     }
 
     @Test
