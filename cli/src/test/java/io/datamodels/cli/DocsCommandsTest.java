@@ -56,16 +56,16 @@ class DocsCommandsTest {
     Path tmp;
 
     @Test
-    void readmeCommandsRun() throws IOException {
+    void readmeCommandsRun() throws IOException, InterruptedException {
         runAll("README.md");
     }
 
     @Test
-    void benchmarksCommandsRun() throws IOException {
+    void benchmarksCommandsRun() throws IOException, InterruptedException {
         runAll("BENCHMARKS.md");
     }
 
-    private void runAll(String doc) throws IOException {
+    private void runAll(String doc) throws IOException, InterruptedException {
         assumeTrue(ROOT != null, "repository root not found above " + Path.of("").toAbsolutePath());
         Path shared = ROOT.getParent().resolve("shared");
         List<String> lines = commandLines(Files.readString(ROOT.resolve(doc)));
@@ -81,6 +81,15 @@ class DocsCommandsTest {
             }
             if (line.contains("../shared/") || line.startsWith("./datamodels bench train")) {
                 assumeTrue(Files.isDirectory(shared.resolve("data")), "shared data not found; skipping " + doc);
+            }
+            if (line.contains("runs/madrylab") && !Files.exists(tmp.resolve("runs/madrylab"))) {
+                // The README's example folders as MadryLab's initialize_store and workers leave them (numpy).
+                assumeTrue(MadryLabStoreTest.hasNumpy(), "python3 with numpy not found; skipping " + doc);
+                MadryLabStoreTest.python(MadryLabStoreTest.MADRYLAB_STORE, tmp.resolve("runs/madrylab").toString(),
+                        tmp.resolve("runs/madrylab-spec.json").toString(), "300", "250", "1");
+                MadryLabStoreTest.python(MadryLabStoreTest.MADRYLAB_STORE,
+                        tmp.resolve("runs/madrylab-held-out").toString(),
+                        tmp.resolve("runs/madrylab-held-out-spec.json").toString(), "120", "100", "2");
             }
             String[] args = smallArgs(shellWords(line.substring("./datamodels ".length())), shared);
             CliTest.Result r = CliTest.run(args);

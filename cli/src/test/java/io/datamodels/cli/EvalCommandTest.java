@@ -124,7 +124,7 @@ class EvalCommandTest {
                     + store.toAbsolutePath() + " (fit.json: store), got " + heldOut.toAbsolutePath(), r.err().strip());
             assertFalse(Files.exists(out));
         }
-        CliTest.Result lds = CliTest.run("eval", "lds", "--model", fit.toString(), "--held-out", heldOut.toString(),
+        CliTest.Result lds = CliTest.run("eval", "lds", "--model", fit.toString(), "--store", heldOut.toString(),
                 "--out", tmp.resolve("old-name").toString());
         assertEquals(ExitCodes.USAGE, lds.code(), "eval lds takes --held-out, not --store");
     }

@@ -46,7 +46,8 @@ class MadryLabStoreTest {
      * argv: DIR SPEC N COMPLETED SEED. The planted truth margins = 0.5 + mask @ W + noise (W fixed, seed 7) is
      * written as float16, masks as bool_, rows 0..COMPLETED-1 completed in a shuffled order as workers would.
      */
-    private static final String MADRYLAB_STORE = """
+    /** Writes a store as MadryLab's tools do; args: folder, spec file, models, completed rows, seed. */
+    static final String MADRYLAB_STORE = """
             import json, os, sys
             import numpy as np
             d, spec_path, N, done, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
