@@ -1,7 +1,7 @@
 package io.datamodels.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -9,10 +9,18 @@ import jdk.incubator.vector.VectorSpecies;
  * multiply-adds: the forward pass takes 4 rows x 5 outputs at a time along d (20 accumulators, reduced across lanes
  * at the end); the weight gradient takes 5 outputs x 4 vectors of d at a time along the rows (20 accumulators, no
  * reduction). Remainders fall back to narrower blocks and scalar tails.
+ *
+ * <p>Determinism: lanes are summed in a fixed pairwise tree ({@link #sumLanes}), never with
+ * {@code reduceLanes(ADD)}, whose float order is unspecified and differs between the Java fallback (interpreter and
+ * C1, lane by lane) and the C2 intrinsic (a tree): with it, the first models trained after a JVM start, before C2 has
+ * compiled this class, got different outputs than the same models trained later. Every other operation here (fma,
+ * add, loads, stores) is exact per lane on every tier, so a result depends only on the inputs and the vector width.
  */
 public final class VectorNarrowLinear implements NarrowLinear {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Rotations by L/2, L/4, ..., 1 lanes, the steps of the fixed-order lane sum. */
+    private static final VectorShuffle<Float>[] HALVINGS = halvings();
 
     @Override
     public String name() {
@@ -104,9 +112,35 @@ public final class VectorNarrowLinear implements NarrowLinear {
         out[o + 3 * ldo + 4] = bias[c + 4] + finish(a34, x, x3, wt, w0 + 4 * d, dv, d);
     }
 
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halvings() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        if (Integer.bitCount(L) != 1) {
+            throw new IllegalStateException("vector width must be a power of two floats, got " + L);
+        }
+        VectorShuffle<Float>[] out = new VectorShuffle[steps];
+        for (int s = 0; s < steps; s++) {
+            int by = L >> (s + 1);
+            out[s] = VectorShuffle.fromOp(S, i -> (i + by) % L);
+        }
+        return out;
+    }
+
+    /**
+     * Sum of the lanes of {@code v} in a fixed pairwise order: lane i + L/2 is added to lane i, then lane i + L/4,
+     * and so on down to i + 1, and lane 0 holds the result. The same bits on every JIT tier, unlike
+     * {@code reduceLanes(ADD)}.
+     */
+    static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> r : HALVINGS) {
+            v = v.add(v.rearrange(r));
+        }
+        return v.lane(0);
+    }
+
     /** Lane sum of {@code acc} plus the scalar tail of the dot product from {@code dv} to {@code d}. */
     private static float finish(FloatVector acc, float[] x, int xo, float[] w, int wo, int dv, int d) {
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (int j = dv; j < d; j++) {
             s += x[xo + j] * w[wo + j];
         }
@@ -118,7 +152,7 @@ public final class VectorNarrowLinear implements NarrowLinear {
         for (int j = 0; j < dv; j += L) {
             acc = FloatVector.fromArray(S, x, xo + j).fma(FloatVector.fromArray(S, w, wo + j), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (int j = dv; j < d; j++) {
             s += x[xo + j] * w[wo + j];
         }
