@@ -1,5 +1,8 @@
 package io.datamodels.kernel;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -51,5 +54,26 @@ public final class Kernels {
         }
         throw new IllegalArgumentException(PROPERTY + " must be one of " + all.stream().map(Gemm::name).toList()
                 + ", got '" + want + "'");
+    }
+
+    /**
+     * The CPU model, for benchmark reports: the first "model name" of {@code /proc/cpuinfo} (Linux), else the JVM's
+     * {@code os.arch}.
+     */
+    public static String cpuModel() {
+        Path info = Path.of("/proc/cpuinfo");
+        try {
+            if (Files.isReadable(info)) {
+                for (String line : Files.readAllLines(info)) {
+                    int colon = line.indexOf(':');
+                    if (line.startsWith("model name") && colon > 0) {
+                        return line.substring(colon + 1).strip();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Unreadable: fall through to the architecture.
+        }
+        return System.getProperty("os.arch");
     }
 }
