@@ -21,6 +21,29 @@ public final class Kernels {
     private Kernels() {
     }
 
+    /** The module of the Vector API, which the JVM resolves only when started with {@code --add-modules} naming it. */
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+    private static volatile boolean vectorAbsenceLogged;
+
+    /**
+     * Whether the Vector API kernels can run: {@value #VECTOR_MODULE} is in the boot layer. If not, says so once
+     * through {@link System.Logger} (a library user's JVM may lack the flag) instead of failing with a
+     * {@link NoClassDefFoundError} on first use.
+     */
+    public static boolean vectorApi() {
+        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent()) {
+            return true;
+        }
+        if (!vectorAbsenceLogged) {
+            vectorAbsenceLogged = true;
+            System.getLogger(Kernels.class.getName()).log(System.Logger.Level.WARNING, "datamodels: the Vector API"
+                    + " kernels are off (start the JVM with --add-modules " + VECTOR_MODULE + " to use them); using"
+                    + " the OpenBLAS GEMM if present and the scalar kernels otherwise");
+        }
+        return false;
+    }
+
     /** Every available implementation, fastest first; the scalar reference is always last. */
     public static List<Gemm> available() {
         List<Gemm> out = new ArrayList<>();
@@ -31,7 +54,9 @@ public final class Kernels {
                 // A native provider that cannot load on this machine is simply not available.
             }
         }
-        out.add(new VectorGemm());
+        if (vectorApi()) {
+            out.add(new VectorGemm());
+        }
         out.add(new ScalarGemm());
         return out;
     }
