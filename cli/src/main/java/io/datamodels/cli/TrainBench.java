@@ -85,8 +85,8 @@ final class TrainBench implements Callable<Integer> {
                     + "must be >= 1, got " + gemmSize + ", " + models + ", " + repeats);
         }
         double[] ceiling = BenchCommand.GemmBench.ceiling(gemm, gemmSize, t, 5);
-        out.printf("CPU: %s; %s GEMM ceiling %.1f GFLOP/s (%d^3, %d threads, median of 5)%n", Kernels.cpuModel(),
-                gemm.name(), ceiling[0], gemmSize, t);
+        out.printf("CPU: %s; kernels %s; %s GEMM ceiling %.1f GFLOP/s (%d^3, %d threads, median of 5)%n",
+                Kernels.cpuModel(), Kernels.describe(gemm), gemm.name(), ceiling[0], gemmSize, t);
         out.flush();
         double[] rates = new double[repeats];
         double flopsPerModel = 0;
@@ -141,7 +141,8 @@ final class TrainBench implements Callable<Integer> {
         double useful = med * flopsPerModel / 1e9;
         double executed = med * executedPerModel / 1e9;
         out.printf("%s (%s mode, %s kernel, %d threads) on %s train %s targets %s: median %.0f models/hour "
-                        + "(min %.0f, max %.0f over %d runs)%n", learner, mode, gemm.name(), t, data, train, targets,
+                        + "(min %.0f, max %.0f over %d runs)%n", learner, mode, Kernels.describe(gemm), t, data, train,
+                targets,
                 med * 3600, sorted[0] * 3600, sorted[repeats - 1] * 3600, repeats);
         out.printf("  %.4g GFLOP per model (useful), %.4g executed; achieved %.1f GFLOP/s useful, %.1f executed; "
                         + "GEMM ceiling %.1f GFLOP/s -> %.0f%% useful, %.0f%% executed%n",

@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * add, loads, stores) is exact per lane on every tier, so a result depends only on the inputs and the vector width.
  */
 public final class VectorNarrowLinear implements NarrowLinear {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Kernels.vectorSpecies();
     private static final int L = S.length();
     /** Rotations by L/2, L/4, ..., 1 lanes, the steps of the fixed-order lane sum. */
     private static final VectorShuffle<Float>[] HALVINGS = halvings();
