@@ -51,6 +51,10 @@ public final class Kernels {
                         + want + "'");
             };
         }
+        if (preferred < 128) {
+            throw new IllegalStateException("the Vector API kernels need 128-bit vectors at least; this JVM prefers "
+                    + preferred);
+        }
         return Math.min(bits, preferred);
     }
 
