@@ -1,12 +1,12 @@
 package io.datamodels.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datamodels.Json;
 import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.learn.MlpConfig;
-import io.datamodels.learn.MlpLearner;
 import io.datamodels.learn.Outputs;
 import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.DataBinding;
@@ -57,6 +57,10 @@ final class TrainBench implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "Runs; the median is reported (default ${DEFAULT-VALUE}).")
     int repeats;
 
+    @Option(names = "--gemm-size", defaultValue = "2048", paramLabel = "N",
+            description = "Size n of the n^3 GEMM that measures the ceiling (default ${DEFAULT-VALUE}).")
+    int gemmSize;
+
     @Mixin
     ThreadsOption threads;
 
@@ -76,7 +80,14 @@ final class TrainBench implements Callable<Integer> {
         DataBinding binding = new DataBinding(src, Selection.parse(train), DataBinding.defaultTargetSource(src),
                 Selection.parse(targets));
         var overrides = ConfigOverrides.apply(sets, Json.MAPPER.createObjectNode(), spec);
-        double[] ceiling = BenchCommand.GemmBench.ceiling(gemm, 2048, t, 5);
+        if (gemmSize < 1 || models < 1 || repeats < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--gemm-size, --models and --repeats "
+                    + "must be >= 1, got " + gemmSize + ", " + models + ", " + repeats);
+        }
+        double[] ceiling = BenchCommand.GemmBench.ceiling(gemm, gemmSize, t, 5);
+        out.printf("CPU: %s; kernels %s; %s GEMM ceiling %.1f GFLOP/s (%d^3, %d threads, median of 5)%n",
+                Kernels.cpuModel(), Kernels.describe(gemm), gemm.name(), ceiling[0], gemmSize, t);
+        out.flush();
         double[] rates = new double[repeats];
         double flopsPerModel = 0;
         double executedPerModel = 0;
@@ -87,17 +98,21 @@ final class TrainBench implements Callable<Integer> {
                 try (Store s = StoreInit.create(storeDir, binding, "bernoulli", 0.5, 1000 + r, models,
                         Outputs.keys(Outputs.DEFAULT), true, "datamodels bench train")) {
                     Learners.Bound b = Learners.create(s, learner, overrides, gemm);
-                    MlpLearner l = (MlpLearner) b.learner();
-                    mode = l.mode();
-                    MlpConfig cfg = Json.MAPPER.treeToValue(b.config(), MlpConfig.class);
+                    // The resolved config holds the fields common to all learners (runs_per_mask) besides the
+                    // MLP's own; each model trains runs_per_mask times.
+                    ObjectNode mlpFields = b.config().deepCopy();
+                    mlpFields.remove(Learners.RUNS_PER_MASK);
+                    MlpConfig cfg = Json.MAPPER.treeToValue(mlpFields, MlpConfig.class);
+                    int runs = Learners.runsPerMask(b.config());
+                    mode = cfg.mode().equals("shared") ? "shared" : "gather";
                     var meta = s.meta().orElseThrow();
                     double[] f = flops(cfg, meta.sampling().trainSize(), meta.dataset().targetCount(), 0.5,
                             src.load().numClasses(), (int) s.array(io.datamodels.store.Store.MASKS).rowElements(),
-                            DatasetSpec.parse(data).load().cols(), l.mode());
-                    flopsPerModel = f[0];
-                    executedPerModel = f[1];
+                            DatasetSpec.parse(data).load().cols(), mode);
+                    flopsPerModel = runs * f[0];
+                    executedPerModel = runs * f[1];
                     long t0 = System.nanoTime();
-                    Runner.Report rep = Runner.run(s, l, new Runner.Options(0, models, t, 0, 1000 + r),
+                    Runner.Report rep = Runner.run(s, b.learner(), new Runner.Options(0, models, t, 0, 1000 + r),
                             new Runner.Listener() {
                             });
                     double secs = (System.nanoTime() - t0) / 1e9;
@@ -126,11 +141,12 @@ final class TrainBench implements Callable<Integer> {
         double useful = med * flopsPerModel / 1e9;
         double executed = med * executedPerModel / 1e9;
         out.printf("%s (%s mode, %s kernel, %d threads) on %s train %s targets %s: median %.0f models/hour "
-                        + "(min %.0f, max %.0f over %d runs)%n", learner, mode, gemm.name(), t, data, train, targets,
+                        + "(min %.0f, max %.0f over %d runs)%n", learner, mode, Kernels.describe(gemm), t, data, train,
+                targets,
                 med * 3600, sorted[0] * 3600, sorted[repeats - 1] * 3600, repeats);
-        out.printf("  %.2f GFLOP per model (useful), %.2f executed; achieved %.1f GFLOP/s useful, %.1f executed; "
-                        + "GEMM ceiling %.1f GFLOP/s (median of 5, %d threads) -> %.0f%% useful, %.0f%% executed%n",
-                flopsPerModel / 1e9, executedPerModel / 1e9, useful, executed, ceiling[0], t,
+        out.printf("  %.4g GFLOP per model (useful), %.4g executed; achieved %.1f GFLOP/s useful, %.1f executed; "
+                        + "GEMM ceiling %.1f GFLOP/s -> %.0f%% useful, %.0f%% executed%n",
+                flopsPerModel / 1e9, executedPerModel / 1e9, useful, executed, ceiling[0],
                 100 * useful / ceiling[0], 100 * executed / ceiling[0]);
         out.flush();
         return ExitCodes.OK;

@@ -126,11 +126,12 @@ final class TrainCommand implements Callable<Integer> {
             }
             Learners.Bound bound = Learners.create(s, learner, overrides, gemm);
             String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-            TrainRecord rec = new TrainRecord(learner, bound.config(), gemm.name(), Provenance.now(gemm.name(), cmd));
+            String kernel = Kernels.describe(gemm);
+            TrainRecord rec = new TrainRecord(learner, bound.config(), kernel, Provenance.now(kernel, cmd));
             String otherKernel = rec.recordOrCheck(s);
             if (otherKernel != null) {
                 err.printf("train: warning: earlier rows were trained with kernel %s, these with %s (outputs may differ "
-                        + "in the last bits)%n", otherKernel, gemm.name());
+                        + "in the last bits)%n", otherKernel, kernel);
             }
             long seed = s.meta().map(m -> m.sampling() == null ? 0L : m.sampling().seed()).orElse(0L);
             out.printf("train: %s (%s kernel) on %s, indices %d..%d, %d threads%n", bound.learner().name(), gemm.name(),

@@ -43,13 +43,22 @@ class TrainKillResumeTest {
             "batch_size=16", "--set", "mode=gather");
     private static final List<String> SHARED = List.of("--set", "epochs=30", "--set", "hidden=[32]", "--set",
             "batch_size=16", "--set", "mode=shared", "--set", "group=4");
+    /** Softmax regression in the default mode: its layer runs through the Vector API NarrowLinear kernel. */
+    private static final List<String> SOFTMAX = List.of("--set", "epochs=60", "--set", "batch_size=16");
 
     @TempDir
     Path tmp;
 
     @Test
     void gatherModeRowsEqualAFreshRecomputeBitForBit() throws Exception {
-        killResumeAndCompare(GATHER, 20240611L, false, 0);
+        killResumeAndCompare("mlp", GATHER, 20240611L, false, false, 0);
+    }
+
+    @Test
+    void softmaxRowsEqualAFreshRecomputeBitForBit() throws Exception {
+        // Every killed round is a fresh JVM whose first models run the kernels interpreted or C1-compiled, while the
+        // recompute ran them in this warm JVM: rows agree only if the kernels give the same bits on every JIT tier.
+        killResumeAndCompare("softmax", SOFTMAX, 99L, false, true, 0);
     }
 
     @Test
@@ -58,23 +67,33 @@ class TrainKillResumeTest {
         // rounds here start at a random index in 0..3, so groups are cut differently than in the uninterrupted run
         // (e.g. {2,3,4,5} instead of {0,1,2,3}); a model's group then holds other models, which may change the
         // blocking of the first layer's GEMM and so the last bits.
-        killResumeAndCompare(SHARED, 7L, true, TrainProcesses.FLOAT_TOL);
+        killResumeAndCompare("mlp", SHARED, 7L, true, false, TrainProcesses.FLOAT_TOL);
+    }
+
+    /** Waits until {@code store} holds more than {@code before} completed rows or the child has exited. */
+    private static void awaitFirstRow(TrainProcesses.Child c, Path store, long before) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (c.process().isAlive() && completed(store) <= before && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
     }
 
     /**
      * Kills runners until at least {@link #MIN_KILLS} kills and one that stopped a run part-way, completes the
      * store, and compares it with an uninterrupted recompute.
      *
+     * @param learner     mlp or softmax
      * @param shiftGroups start each killed run at a random index in 0..3 instead of 0
+     * @param coldTiming  count kill delays from a round's first stored row (for learners much slower cold)
      * @param tol         0 for bit-for-bit equality, else the float tolerance
      */
-    private void killResumeAndCompare(List<String> config, long seed, boolean shiftGroups, double tol)
-            throws Exception {
+    private void killResumeAndCompare(String learner, List<String> config, long seed, boolean shiftGroups,
+                                      boolean coldTiming, double tol) throws Exception {
         // The fresh recompute first: an identical store trained in-process without interruption. Its wall time
         // scales the kill delays to this machine's speed.
         Path fresh = tmp.resolve("fresh");
         initEmbedded(fresh, N, 300, 30, OUTPUTS);
-        List<String> freshArgs = new ArrayList<>(List.of("train", "--store", fresh.toString(), "--learner", "mlp",
+        List<String> freshArgs = new ArrayList<>(List.of("train", "--store", fresh.toString(), "--learner", learner,
                 "--threads", "2"));
         freshArgs.addAll(config);
         long t0 = System.nanoTime();
@@ -83,12 +102,28 @@ class TrainKillResumeTest {
 
         Path store = tmp.resolve("killed");
         initEmbedded(store, N, 300, 30, OUTPUTS);
-        List<String> args = new ArrayList<>(List.of("train", "--store", store.toString(), "--learner", "mlp",
+        List<String> args = new ArrayList<>(List.of("train", "--store", store.toString(), "--learner", learner,
                 "--threads", "2"));
         args.addAll(config);
+        Path logs = tmp.resolve("logs");
+        if (coldTiming) {
+            // A new JVM runs its first models before C2 has compiled the kernels, far slower than the rest: kill
+            // delays then count from a round's first stored row, scaled by the time an uninterrupted child takes
+            // from its first row to its last. That child's rows, trained cold, must equal the warm recompute's too.
+            Path cold = tmp.resolve("cold");
+            initEmbedded(cold, N, 300, 30, OUTPUTS);
+            List<String> coldArgs = new ArrayList<>(args);
+            coldArgs.set(coldArgs.indexOf(store.toString()), cold.toString());
+            TrainProcesses.Child c = TrainProcesses.start(logs, "cold", coldArgs);
+            c.awaitHeader(60);
+            awaitFirstRow(c, cold, 0);
+            long first = System.nanoTime();
+            assertEquals(ExitCodes.OK, c.await(300), c.all());
+            trainSeconds = (System.nanoTime() - first) / 1e9;
+            assertSameRows(fresh, cold, 0);
+        }
 
         Random rnd = new Random(seed);
-        Path logs = tmp.resolve("logs");
         int kills = 0;
         int partialKills = 0;
         long before = 0;
@@ -111,6 +146,9 @@ class TrainKillResumeTest {
                 boolean alive = fromStart || c.awaitHeader(60);
                 if (alive && !fromStart) {
                     startupSeconds = (System.nanoTime() - started) / 1e9;
+                    if (coldTiming) {
+                        awaitFirstRow(c, store, completed(store));
+                    }
                 }
                 if (!alive || c.process().waitFor(delayMs, TimeUnit.MILLISECONDS)) {
                     // Finished (or failed) before the kill: nothing left to interrupt.
@@ -127,7 +165,7 @@ class TrainKillResumeTest {
             kills++;
             long after = completed(store);
             history.append("round ").append(round).append(" (from ").append(from).append("): killed ").append(delayMs).append(" ms after ")
-                    .append(fromStart ? "start" : "header").append(", completed ").append(before).append(" -> ")
+                    .append(fromStart ? "start" : coldTiming ? "first row" : "header").append(", completed ").append(before).append(" -> ")
                     .append(after).append('\n');
             assertTrue(after >= before, "completed rows went down\n" + history);
             if (after > before && after < N) {

@@ -3,6 +3,7 @@ package io.datamodels.eval;
 import io.datamodels.Json;
 import io.datamodels.Provenance;
 import io.datamodels.kernel.Gemm;
+import io.datamodels.kernel.Kernels;
 import io.datamodels.store.Store;
 import io.datamodels.store.StoreException;
 import io.datamodels.store.StoreMeta;
@@ -61,7 +62,8 @@ final class Retrain {
         }
         try (Store s = Store.open(workDir, true)) {
             Learners.Bound b = Learners.create(s, tr.learner(), tr.config(), gemm);
-            new TrainRecord(tr.learner(), b.config(), gemm.name(), Provenance.now(gemm.name(), "retraining"))
+            String kernel = Kernels.describe(gemm);
+            new TrainRecord(tr.learner(), b.config(), kernel, Provenance.now(kernel, "retraining"))
                     .recordOrCheck(s);
             Runner.Report r;
             try (var l = b.learner()) {

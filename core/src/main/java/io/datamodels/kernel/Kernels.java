@@ -1,5 +1,8 @@
 package io.datamodels.kernel;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +21,89 @@ public final class Kernels {
     private Kernels() {
     }
 
+    /** The system property that sets the Vector API kernels' vector width in bits: 128, 256 or 512. */
+    public static final String VECTOR_BITS_PROPERTY = "datamodels.vector.bits";
+
+    /**
+     * The vector width of the Vector API kernels, in bits: {@code datamodels.vector.bits} if set, else 256 on Intel
+     * CPUs and the JVM's preferred width (512 on AVX-512 machines such as AMD Zen 4) elsewhere; never more than the
+     * preferred width. Fixed for the life of the JVM. The width changes the order of the lane sums and so the last
+     * bits of the outputs: it is part of {@link #describe(Gemm)}, which train.json records.
+     *
+     * <p>Why 256 on Intel: on Xeons (Skylake-SP to Cascade Lake at least) sustained 512-bit FMAs lower the core clock
+     * (the AVX-512 frequency licence) for the whole core, scalar code included, while Zen 4 runs 512-bit operations
+     * as two 256-bit halves at full clock. Not measured on an Intel machine here (BENCHMARKS.md).
+     *
+     * @throws IllegalArgumentException if the property is not 128, 256 or 512
+     */
+    public static int vectorBits() {
+        int preferred = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        String want = System.getProperty(VECTOR_BITS_PROPERTY);
+        int bits;
+        if (want == null || want.isBlank()) {
+            bits = cpuVendor().equals("GenuineIntel") ? 256 : preferred;
+        } else {
+            bits = switch (want.strip()) {
+                case "128" -> 128;
+                case "256" -> 256;
+                case "512" -> 512;
+                default -> throw new IllegalArgumentException(VECTOR_BITS_PROPERTY + " must be 128, 256 or 512, got '"
+                        + want + "'");
+            };
+        }
+        if (preferred < 128) {
+            throw new IllegalStateException("the Vector API kernels need 128-bit vectors at least; this JVM prefers "
+                    + preferred);
+        }
+        return Math.min(bits, preferred);
+    }
+
+    /** The float species of {@link #vectorBits()} wide; only call with the Vector API module present. */
+    static jdk.incubator.vector.VectorSpecies<Float> vectorSpecies() {
+        return jdk.incubator.vector.VectorSpecies.of(float.class,
+                jdk.incubator.vector.VectorShape.forBitSize(vectorBits()));
+    }
+
+    /**
+     * What computes a learner's products, for train.json and provenance: the GEMM's name, plus the Vector API width
+     * where the Vector API kernels run (the GEMM named "vector", and the softmax layer unless the kernel is
+     * "scalar"), e.g. "openblas+vector512". Two runs with the same description on one machine give the same bits.
+     */
+    public static String describe(Gemm gemm) {
+        if (gemm.name().equals("scalar") || !vectorApi()) {
+            return gemm.name();
+        }
+        return gemm.name() + "+vector" + vectorBits();
+    }
+
+    /** The CPU vendor from {@code /proc/cpuinfo} ("GenuineIntel", "AuthenticAMD"), or "" where unknown. */
+    static String cpuVendor() {
+        return cpuInfo("vendor_id", "");
+    }
+
+    /** The module of the Vector API, which the JVM resolves only when started with {@code --add-modules} naming it. */
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+    private static volatile boolean vectorAbsenceLogged;
+
+    /**
+     * Whether the Vector API kernels can run: {@value #VECTOR_MODULE} is in the boot layer. If not, says so once
+     * through {@link System.Logger} (a library user's JVM may lack the flag) instead of failing with a
+     * {@link NoClassDefFoundError} on first use.
+     */
+    public static boolean vectorApi() {
+        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent()) {
+            return true;
+        }
+        if (!vectorAbsenceLogged) {
+            vectorAbsenceLogged = true;
+            System.getLogger(Kernels.class.getName()).log(System.Logger.Level.WARNING, "datamodels: the Vector API"
+                    + " kernels are off (start the JVM with --add-modules " + VECTOR_MODULE + " to use them); using"
+                    + " the OpenBLAS GEMM if present and the scalar kernels otherwise");
+        }
+        return false;
+    }
+
     /** Every available implementation, fastest first; the scalar reference is always last. */
     public static List<Gemm> available() {
         List<Gemm> out = new ArrayList<>();
@@ -28,7 +114,10 @@ public final class Kernels {
                 // A native provider that cannot load on this machine is simply not available.
             }
         }
-        out.add(new VectorGemm());
+        if (vectorApi()) {
+            vectorBits(); // a bad datamodels.vector.bits fails here, not in a kernel's class initialiser
+            out.add(new VectorGemm());
+        }
         out.add(new ScalarGemm());
         return out;
     }
@@ -51,5 +140,31 @@ public final class Kernels {
         }
         throw new IllegalArgumentException(PROPERTY + " must be one of " + all.stream().map(Gemm::name).toList()
                 + ", got '" + want + "'");
+    }
+
+    /**
+     * The CPU model, for benchmark reports: the first "model name" of {@code /proc/cpuinfo} (Linux), else the JVM's
+     * {@code os.arch}.
+     */
+    public static String cpuModel() {
+        return cpuInfo("model name", System.getProperty("os.arch"));
+    }
+
+    /** The first value of {@code field} in {@code /proc/cpuinfo}, or {@code fallback}. */
+    private static String cpuInfo(String field, String fallback) {
+        Path info = Path.of("/proc/cpuinfo");
+        try {
+            if (Files.isReadable(info)) {
+                for (String line : Files.readAllLines(info)) {
+                    int colon = line.indexOf(':');
+                    if (line.startsWith(field) && colon > 0) {
+                        return line.substring(colon + 1).strip();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Unreadable: fall through.
+        }
+        return fallback;
     }
 }

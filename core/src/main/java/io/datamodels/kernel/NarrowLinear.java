@@ -22,8 +22,12 @@ public interface NarrowLinear {
     /** The weight gradient above, accumulated into {@code gt} scaled by {@code beta} (0: overwrite). */
     void weightGrad(float[] x, int d, int[] rows, int n, float[] g, int ldg, int outputs, float beta, float[] gt);
 
-    /** The implementation for the current {@code datamodels.kernel} choice: scalar if forced, else the Vector API. */
+    /**
+     * The implementation for the current {@code datamodels.kernel} choice: scalar if forced or if the JVM lacks the
+     * Vector API module ({@link Kernels#vectorApi()}), else the Vector API.
+     */
     static NarrowLinear choose() {
-        return "scalar".equals(System.getProperty(Kernels.PROPERTY)) ? new ScalarNarrowLinear() : new VectorNarrowLinear();
+        return "scalar".equals(System.getProperty(Kernels.PROPERTY)) || !Kernels.vectorApi() ? new ScalarNarrowLinear()
+                : new VectorNarrowLinear();
     }
 }

@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
  * over k in cache-sized blocks. The fallback when OpenBLAS is unavailable.
  */
 public final class VectorGemm implements Gemm {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Kernels.vectorSpecies();
     private static final int L = S.length();
     private static final int KC = 256;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;

@@ -10,6 +10,7 @@ import io.datamodels.eval.Counterfactual;
 import io.datamodels.eval.Lds;
 import io.datamodels.eval.Support;
 import io.datamodels.kernel.Gemm;
+import io.datamodels.kernel.Kernels;
 import io.datamodels.learn.Outputs;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
@@ -220,7 +221,8 @@ public final class Pipeline {
                 return;
             }
             Learners.Bound b = Learners.create(s, cfg.learner(), cfg.learnerConfig(), gemm);
-            new TrainRecord(cfg.learner(), b.config(), gemm.name(), Provenance.now(gemm.name(), "datamodels run"))
+            String kernel = Kernels.describe(gemm);
+            new TrainRecord(cfg.learner(), b.config(), kernel, Provenance.now(kernel, "datamodels run"))
                     .recordOrCheck(s);
             rep.line(what + ": " + b.learner().name() + " (" + gemm.name() + " kernel), "
                     + (s.numModels() - s.completedCount()) + " models to go");
