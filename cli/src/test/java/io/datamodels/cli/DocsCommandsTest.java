@@ -85,9 +85,9 @@ class DocsCommandsTest {
             if (line.contains("runs/madrylab") && !Files.exists(tmp.resolve("runs/madrylab"))) {
                 // The README's example folders as MadryLab's initialize_store and workers leave them (numpy).
                 assumeTrue(MadryLabStoreTest.hasNumpy(), "python3 with numpy not found; skipping " + doc);
-                MadryLabStoreTest.python(MadryLabStoreTest.MADRYLAB_STORE, tmp.resolve("runs/madrylab").toString(),
+                MadryLabStoreTest.python(tmp, MadryLabStoreTest.MADRYLAB_STORE, tmp.resolve("runs/madrylab").toString(),
                         tmp.resolve("runs/madrylab-spec.json").toString(), "300", "250", "1");
-                MadryLabStoreTest.python(MadryLabStoreTest.MADRYLAB_STORE,
+                MadryLabStoreTest.python(tmp, MadryLabStoreTest.MADRYLAB_STORE,
                         tmp.resolve("runs/madrylab-held-out").toString(),
                         tmp.resolve("runs/madrylab-held-out-spec.json").toString(), "120", "100", "2");
             }
@@ -108,7 +108,10 @@ class DocsCommandsTest {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < words.size(); i++) {
             String w = words.get(i).replace("../shared/", shared + "/");
-            if (i > 0 && PATH_OPTIONS.contains(words.get(i - 1))) {
+            if (i > 0 && Set.of("--command", "--worker").contains(words.get(i - 1))) {
+                // the documents' scripts are relative to the repository root; the test runs in the module folder
+                w = w.replaceAll("(^|\\s)python/", "$1" + Matcher.quoteReplacement(ROOT.resolve("python") + "/"));
+            } else if (i > 0 && PATH_OPTIONS.contains(words.get(i - 1))) {
                 w = moved(w);
             } else if (i > 0 && small.containsKey(words.get(i - 1))) {
                 w = small.remove(words.get(i - 1));

@@ -144,12 +144,17 @@ class MadryLabStoreTest {
 
     /** Runs {@code script} with python3 and returns its stdout; fails the test with python's stderr otherwise. */
     static String python(String script, String... args) throws IOException, InterruptedException {
-        Path src = Files.createTempFile(tmp, "script", ".py");
+        return python(tmp, script, args);
+    }
+
+    /** Runs a python3 script with its arguments, keeping the script and its output files in {@code scratch}. */
+    static String python(Path scratch, String script, String... args) throws IOException, InterruptedException {
+        Path src = Files.createTempFile(scratch, "script", ".py");
         Files.writeString(src, script, StandardCharsets.UTF_8);
         List<String> cmd = new ArrayList<>(List.of("python3", src.toString()));
         cmd.addAll(List.of(args));
-        Path out = Files.createTempFile(tmp, "stdout", ".txt");
-        Path err = Files.createTempFile(tmp, "stderr", ".txt");
+        Path out = Files.createTempFile(scratch, "stdout", ".txt");
+        Path err = Files.createTempFile(scratch, "stderr", ".txt");
         Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "python3 timed out");
         assertEquals(0, p.exitValue(), "python3 failed: " + Files.readString(err));

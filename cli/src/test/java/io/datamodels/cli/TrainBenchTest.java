@@ -25,7 +25,7 @@ class TrainBenchTest {
         for (int runs : new int[]{1, 2}) {
             TrainProcesses.Result r = cli("bench", "train", "--data", "embedded", "--train", "200", "--targets", "20",
                     "--learner", "softmax", "--models", "4", "--repeats", "1", "--threads", "1", "--gemm-size", "64",
-                    "--set", "epochs=1", "--set", "runs_per_mask=" + runs, "--dir", tmp.resolve("b" + runs).toString());
+                    "--set", "epochs=1", "--set", "runs_per_mask=" + runs, "--out", tmp.resolve("b" + runs).toString());
             assertEquals(ExitCodes.OK, r.code(), r.out() + r.err());
             assertTrue(r.out().contains("CPU: " + expectedCpu() + "; "), r.out());
             assertTrue(r.out().matches("(?s).*GEMM ceiling [0-9.]+ GFLOP/s \\(64\\^3, 1 threads.*"), r.out());
