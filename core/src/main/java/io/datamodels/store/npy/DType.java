@@ -1,7 +1,6 @@
 package io.datamodels.store.npy;
 
 import java.nio.ByteOrder;
-import java.util.Locale;
 
 /**
  * The numpy dtypes a {@code .npy} file of ours may hold: bool, the signed integers, uint8 and the three IEEE floats.
@@ -54,12 +53,14 @@ public enum DType {
 
     /**
      * Parses a dtype name as numpy spells it: {@code bool}, {@code bool_}, {@code float32}, {@code uint8}, or a
-     * short code such as {@code f4}, {@code <f4}, {@code ?}.
+     * short code such as {@code f4}, {@code <f4}, {@code ?}. Case matters, as in numpy ({@code U1} is a string type,
+     * not {@code u1}); {@code float} and {@code double} are float64 and {@code single} float32, as
+     * {@code np.dtype(name)} reads them.
      *
      * @throws IllegalArgumentException naming the value and the accepted names
      */
     public static DType fromName(String name) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
+        String n = name.trim();
         if (n.startsWith("np.")) {
             n = n.substring(3);
         }
@@ -70,10 +71,10 @@ public enum DType {
             case "half" -> {
                 return FLOAT16;
             }
-            case "single", "float" -> {
+            case "single" -> {
                 return FLOAT32;
             }
-            case "double" -> {
+            case "double", "float" -> {
                 return FLOAT64;
             }
             default -> {

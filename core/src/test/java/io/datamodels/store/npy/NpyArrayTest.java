@@ -216,6 +216,11 @@ class NpyArrayTest {
         assertEquals(DType.FLOAT32, DType.fromName("single"));
         assertEquals(DType.FLOAT64, DType.fromName("double"));
         assertEquals(DType.FLOAT16, DType.fromName("half"));
+        // as np.dtype(name) reads them: 'float' is float64, and case matters ('U1' is a string, 'F4' nothing)
+        assertEquals(DType.FLOAT64, DType.fromName("float"));
+        for (String notOurs : new String[]{"U1", "<U1", "F4", "Float32", "BOOL"}) {
+            assertThrows(IllegalArgumentException.class, () -> DType.fromName(notOurs), notOurs);
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DType.fromName("complex64"));
         assertTrue(e.getMessage().startsWith("dtype: expected one of bool_, uint8,"), e.getMessage());
         assertTrue(e.getMessage().endsWith("got 'complex64'"), e.getMessage());
