@@ -4,10 +4,8 @@ import io.datamodels.store.Store;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import static io.datamodels.cli.TrainProcesses.cli;
 import static io.datamodels.cli.TrainProcesses.initEmbedded;
@@ -29,16 +27,6 @@ class TrainWorkerCliTest {
     @TempDir
     Path tmp;
 
-    private static boolean hasNumpy() throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder("python3", "-c", "import numpy").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     private static Path pythonDir() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isRegularFile(p.resolve("python").resolve("datamodels_worker.py"))) {
@@ -50,7 +38,7 @@ class TrainWorkerCliTest {
 
     @Test
     void workerModeFillsTheSameRowsAsOneProcessPerModel() throws Exception {
-        assumeTrue(hasNumpy(), "skipped: python3 with numpy is not available");
+        assumeTrue(MadryLabStoreTest.hasNumpy(), "skipped: python3 with numpy is not available");
         Path script = Files.writeString(tmp.resolve("train.py"), """
                 import sys
                 import numpy as np
