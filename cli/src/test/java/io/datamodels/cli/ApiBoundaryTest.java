@@ -1,0 +1,133 @@
+package io.datamodels.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.constantpool.ClassEntry;
+import java.lang.classfile.constantpool.PoolEntry;
+import java.lang.classfile.constantpool.Utf8Entry;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The command line is an adapter over the core's public API: every core class its compiled code refers to (in its
+ * constant pool: classes, and types inside field and method descriptors) lies in a package that the core module
+ * ({@code io.datamodels}, read from the built core artifact's {@code module-info}) exports to everyone.
+ */
+class ApiBoundaryTest {
+    /** A core type in a descriptor or signature string: {@code Lio/datamodels/store/Store;}. */
+    private static final Pattern TYPE_IN_DESCRIPTOR = Pattern.compile("Lio/datamodels/([A-Za-z0-9_/$]+);");
+
+    @Test
+    void cliUsesOnlyPackagesTheCoreExports() throws IOException, URISyntaxException {
+        ModuleDescriptor core = coreModule();
+        Set<String> exported = core.exports().stream().filter(e -> !e.isQualified())
+                .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+        assertTrue(core.packages().size() > exported.size(),
+                "the core exports every package it has: " + core.packages());
+        Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> violations = new ArrayList<>();
+        int scanned = 0;
+        try (Stream<Path> files = Files.walk(classes)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                ClassModel cm = ClassFile.of().parse(f);
+                scanned++;
+                for (String pkg : corePackagesUsed(cm)) {
+                    if (!exported.contains(pkg)) {
+                        violations.add(cm.thisClass().asInternalName().replace('/', '.') + " uses " + pkg);
+                    }
+                }
+            }
+        }
+        assertTrue(scanned > 20, "too few CLI classes found in " + classes + ": " + scanned);
+        assertEquals(List.of(), violations, "CLI code uses core packages that are not exported (exported: "
+                + new TreeSet<>(exported) + ")");
+    }
+
+    @Test
+    void theScanSeesCoreTypesInThePoolAndInDescriptors() throws IOException, URISyntaxException {
+        // The oracle for the scan itself: Main refers to core types, and so must its parsed constant pool.
+        Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Set<String> used = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(classes)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                used.addAll(corePackagesUsed(ClassFile.of().parse(f)));
+            }
+        }
+        assertFalse(used.isEmpty(), "no core package found in the CLI's constant pools");
+        assertFalse(used.stream().anyMatch(p -> p.startsWith("io.datamodels.cli")), used.toString());
+    }
+
+    /** The core packages (not the CLI's own) that a class refers to. */
+    static Set<String> corePackagesUsed(ClassModel cm) {
+        Set<String> pkgs = new TreeSet<>();
+        for (PoolEntry e : cm.constantPool()) {
+            if (e instanceof ClassEntry c) {
+                String n = c.asInternalName();
+                if (n.startsWith("[")) {
+                    addFromDescriptor(n, pkgs);
+                } else if (n.startsWith("io/datamodels/")) {
+                    add(n, pkgs);
+                }
+            } else if (e instanceof Utf8Entry u) {
+                addFromDescriptor(u.stringValue(), pkgs);
+            }
+        }
+        return pkgs;
+    }
+
+    private static void addFromDescriptor(String s, Set<String> pkgs) {
+        if (!s.contains("Lio/datamodels/")) {
+            return;
+        }
+        Matcher m = TYPE_IN_DESCRIPTOR.matcher(s);
+        while (m.find()) {
+            add("io/datamodels/" + m.group(1), pkgs);
+        }
+    }
+
+    private static void add(String internalName, Set<String> pkgs) {
+        int slash = internalName.lastIndexOf('/');
+        String pkg = internalName.substring(0, slash).replace('/', '.');
+        if (!pkg.equals("io.datamodels.cli") && !pkg.startsWith("io.datamodels.cli.")) {
+            pkgs.add(pkg);
+        }
+    }
+
+    /** The core module as built: its descriptor, read from {@link #coreArtifact()}. */
+    static ModuleDescriptor coreModule() {
+        Path p = coreArtifact();
+        return ModuleFinder.of(p).find("io.datamodels")
+                .orElseThrow(() -> new AssertionError(p + " holds no module io.datamodels")).descriptor();
+    }
+
+    /** The core artifact on this test's class path: its jar, or its classes folder where no jar was built. */
+    static Path coreArtifact() {
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(entry);
+            String name = p.getFileName() == null ? "" : p.getFileName().toString();
+            if ((name.startsWith("datamodels-core-") && name.endsWith(".jar") && !name.endsWith("-tests.jar"))
+                    || p.endsWith(Path.of("core", "target", "classes"))) {
+                return p;
+            }
+        }
+        throw new AssertionError("the core artifact is not on the class path");
+    }
+}
