@@ -159,7 +159,7 @@ class CliTest {
     }
 
     /** store.json's training or target selection and fingerprint. */
-    static io.datamodels.store.StoreMeta.DatasetRef dataset(Path store) throws Exception {
+    static io.datamodels.data.DatasetRef dataset(Path store) throws Exception {
         try (io.datamodels.store.Store s = io.datamodels.store.Store.open(store, false)) {
             return s.meta().orElseThrow().dataset();
         }
