@@ -6,6 +6,7 @@ import io.datamodels.pipeline.ExperimentConfig;
 import io.datamodels.pipeline.Pipeline;
 import io.datamodels.regress.Datamodels;
 import io.datamodels.store.AtomicFiles;
+import io.datamodels.train.LearnerKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,7 +50,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The demo's experiment. */
     ExperimentConfig config() {
-        return new ExperimentConfig("embedded", null, "all", "all", learner, null, "bernoulli", 0.5, seed, models,
+        return new ExperimentConfig("embedded", null, "all", "all", LearnerKind.of(learner), null, "bernoulli", 0.5, seed, models,
                 heldOut, 100, 1e-2, 0.1, 0,
                 new ExperimentConfig.CounterfactualConfig("0:20", List.of(10, 25, 50), "full", 3),
                 new ExperimentConfig.SupportConfig("0:20", 250, List.of(10, 25, 50, 100, 250), "random", 3),

@@ -1,11 +1,14 @@
 package io.datamodels.cli;
 
+import io.datamodels.data.DataBinding;
 import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
 import io.datamodels.learn.Outputs;
-import io.datamodels.store.DataBinding;
+import io.datamodels.store.OutputKey;
 import io.datamodels.store.Store;
-import io.datamodels.store.StoreInit;
+import io.datamodels.subset.Sampler;
+import io.datamodels.train.InitOptions;
+import io.datamodels.train.StoreInit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,7 +46,8 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = {"-n", "--models"}, required = true, paramLabel = "N", description = "Number of models (rows), >= 1.")
     long models;
 
-    @Option(names = "--alpha", defaultValue = "0.5", description = "Subset fraction in (0, 1) (default ${DEFAULT-VALUE}).")
+    @Option(names = "--alpha", defaultValue = "" + InitOptions.DEFAULT_ALPHA,
+            description = "Subset fraction in (0, 1) (default ${DEFAULT-VALUE}).")
     double alpha;
 
     @Option(names = "--sampler", defaultValue = "bernoulli",
@@ -51,7 +55,8 @@ final class InitCommand implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     String sampler;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Root seed of every mask (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + InitOptions.DEFAULT_SEED,
+            description = "Root seed of every mask (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--output", paramLabel = "KEY",
@@ -71,9 +76,9 @@ final class InitCommand implements Callable<Integer> {
         if (models < 1) {
             throw new ParameterException(spec.commandLine(), "--models: expected >= 1, got " + models);
         }
-        List<StoreInit.OutputKey> keys = new ArrayList<>();
+        List<OutputKey> keys = new ArrayList<>();
         for (String o : outputs.isEmpty() ? Outputs.DEFAULT : outputs) {
-            keys.add(o.contains("=") ? StoreInit.OutputKey.parse(o) : Outputs.keys(List.of(o)).getFirst());
+            keys.add(o.contains("=") ? OutputKey.parse(o) : Outputs.keys(List.of(o)).getFirst());
         }
         // Validate cheap arguments before loading any data.
         io.datamodels.store.AtomicFiles.requireAbsent(store.store, force);
@@ -82,7 +87,9 @@ final class InitCommand implements Callable<Integer> {
         DatasetSpec tsrc = targetData == null ? DataBinding.defaultTargetSource(src) : DatasetSpec.parse(targetData);
         DataBinding binding = new DataBinding(src, Selection.parse(train), tsrc, Selection.parse(targets));
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        try (Store s = StoreInit.create(store.store, binding, sampler, alpha, seed, models, keys, force, cmd)) {
+        InitOptions options = InitOptions.builder(models).sampler(Sampler.of(sampler)).alpha(alpha).seed(seed)
+                .outputs(keys).replace(force).command(cmd).build();
+        try (Store s = StoreInit.create(store.store, binding, options)) {
             var out = spec.commandLine().getOut();
             out.printf("created %s: %d models, %d training examples, %d targets, keys %s%n", store.store, s.numModels(),
                     s.meta().orElseThrow().sampling().trainSize(), s.meta().orElseThrow().dataset().targetCount(),

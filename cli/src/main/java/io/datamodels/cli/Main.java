@@ -2,6 +2,7 @@ package io.datamodels.cli;
 
 import io.datamodels.ConfigException;
 import io.datamodels.data.DataFormatException;
+import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.StoreException;
 import io.datamodels.store.npy.NpyFormatException;
 import picocli.CommandLine;
@@ -38,6 +39,11 @@ public final class Main {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             int code = exitCodeOf(ex);
             String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+            if (ex instanceof FileAlreadyExistsException f && AtomicFiles.EXISTS.equals(f.getReason())
+                    && cmd.getCommandSpec().findOption("--force") != null) {
+                // the library says replacing was not asked for; here it is asked for with --force
+                msg = f.getFile() + ": already exists (pass --force to replace it)";
+            }
             cmd.getErr().println(cmd.getCommandName() + ": error: " + msg.lines().findFirst().orElse(msg));
             if (code == ExitCodes.INTERNAL) {
                 ex.printStackTrace(cmd.getErr());

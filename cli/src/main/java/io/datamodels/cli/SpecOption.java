@@ -1,6 +1,7 @@
 package io.datamodels.cli;
 
 import io.datamodels.store.Store;
+import io.datamodels.store.StoreException;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -18,8 +19,18 @@ final class SpecOption {
                     + "schema read from the .npy headers (N from _completed.npy).")
     Path file;
 
-    /** Opens {@code dir} with this spec, see {@link Store#open(Path, boolean, Path)}. */
+    /**
+     * Opens {@code dir} with this spec, see {@link Store#open(Path, boolean, Path)}; where the store needs a spec it
+     * lacks, the error names this option.
+     */
     Store open(Path dir, boolean writable) throws IOException {
-        return Store.open(dir, writable, file);
+        try {
+            return Store.open(dir, writable, file);
+        } catch (StoreException e) {
+            if (e.getMessage() != null && e.getMessage().contains(Store.GIVE_SPEC)) {
+                throw new StoreException(e.getMessage().replace(Store.GIVE_SPEC, "give the spec with --spec FILE"));
+            }
+            throw e;
+        }
     }
 }

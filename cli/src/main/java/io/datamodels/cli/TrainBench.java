@@ -2,18 +2,21 @@ package io.datamodels.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datamodels.Json;
+import io.datamodels.data.DataBinding;
 import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.learn.MlpConfig;
-import io.datamodels.learn.Outputs;
 import io.datamodels.store.AtomicFiles;
-import io.datamodels.store.DataBinding;
 import io.datamodels.store.Store;
-import io.datamodels.store.StoreInit;
+import io.datamodels.train.InitOptions;
+import io.datamodels.train.LearnerKind;
 import io.datamodels.train.Learners;
 import io.datamodels.train.Runner;
+import io.datamodels.train.StoreInit;
+import io.datamodels.train.TrainOptions;
+import io.datamodels.train.Training;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -79,6 +82,7 @@ final class TrainBench implements Callable<Integer> {
         DatasetSpec src = DatasetSpec.parse(data);
         DataBinding binding = new DataBinding(src, Selection.parse(train), DataBinding.defaultTargetSource(src),
                 Selection.parse(targets));
+        LearnerKind kind = LearnerKind.of(learner);
         var overrides = ConfigOverrides.apply(sets, Json.MAPPER.createObjectNode(), spec);
         if (gemmSize < 1 || models < 1 || repeats < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--gemm-size, --models and --repeats "
@@ -95,29 +99,28 @@ final class TrainBench implements Callable<Integer> {
         try {
             for (int r = -1; r < repeats; r++) {
                 Path storeDir = scratch.resolve("store");
-                try (Store s = StoreInit.create(storeDir, binding, "bernoulli", 0.5, 1000 + r, models,
-                        Outputs.keys(Outputs.DEFAULT), true, "datamodels bench train")) {
-                    Learners.Bound b = Learners.create(s, learner, overrides, gemm);
-                    // The resolved config holds the fields common to all learners (runs_per_mask) besides the
-                    // MLP's own; each model trains runs_per_mask times.
-                    ObjectNode mlpFields = b.config().deepCopy();
-                    mlpFields.remove(Learners.RUNS_PER_MASK);
-                    MlpConfig cfg = Json.MAPPER.treeToValue(mlpFields, MlpConfig.class);
-                    int runs = Learners.runsPerMask(b.config());
-                    mode = cfg.mode().equals("shared") ? "shared" : "gather";
-                    var meta = s.meta().orElseThrow();
-                    double[] f = flops(cfg, meta.sampling().trainSize(), meta.dataset().targetCount(), 0.5,
-                            src.load().numClasses(), (int) s.array(io.datamodels.store.Store.MASKS).rowElements(),
-                            DatasetSpec.parse(data).load().cols(), mode);
-                    flopsPerModel = runs * f[0];
-                    executedPerModel = runs * f[1];
-                    long t0 = System.nanoTime();
-                    Runner.Report rep = Runner.run(s, b.learner(), new Runner.Options(0, models, t, 0, 1000 + r),
-                            new Runner.Listener() {
-                            });
-                    double secs = (System.nanoTime() - t0) / 1e9;
-                    if (!rep.failures().isEmpty()) {
-                        throw new IllegalStateException("benchmark models failed: " + rep.failures().getFirst());
+                double secs;
+                InitOptions init = InitOptions.builder(models).seed(1000 + r).replace(true)
+                        .command("datamodels bench train").build();
+                try (Store s = StoreInit.create(storeDir, binding, init)) {
+                    TrainOptions options = TrainOptions.builder(kind).config(overrides).threads(t).retries(0)
+                            .gemm(gemm).command("datamodels bench train").build();
+                    try (Training training = Training.start(s, options)) {
+                        // The resolved config holds the fields common to all learners (runs_per_mask) besides the
+                        // MLP's own; each model trains runs_per_mask times.
+                        ObjectNode mlpFields = (ObjectNode) training.config();
+                        mlpFields.remove(Learners.RUNS_PER_MASK);
+                        MlpConfig cfg = Json.MAPPER.treeToValue(mlpFields, MlpConfig.class);
+                        int runs = Learners.runsPerMask(training.config());
+                        mode = cfg.mode().equals("shared") ? "shared" : "gather";
+                        var meta = s.meta().orElseThrow();
+                        double[] f = flops(cfg, meta.sampling().trainSize(), meta.dataset().targetCount(), init.alpha(),
+                                src.load().numClasses(), (int) s.array(Store.MASKS).rowElements(),
+                                DatasetSpec.parse(data).load().cols(), mode);
+                        flopsPerModel = runs * f[0];
+                        executedPerModel = runs * f[1];
+                        secs = training.run(new Runner.Listener() {
+                        }).requireNoFailures("benchmark models").seconds();
                     }
                     if (r >= 0) {
                         rates[r] = models / secs;

@@ -5,15 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datamodels.ConfigException;
 import io.datamodels.IndexRange;
 import io.datamodels.Json;
-import io.datamodels.Provenance;
-import io.datamodels.kernel.Gemm;
-import io.datamodels.kernel.Kernels;
 import io.datamodels.learn.ExternalConfig;
-import io.datamodels.learn.Learner;
 import io.datamodels.store.Store;
-import io.datamodels.train.Learners;
+import io.datamodels.train.LearnerKind;
 import io.datamodels.train.Runner;
-import io.datamodels.train.TrainRecord;
+import io.datamodels.train.TrainOptions;
+import io.datamodels.train.Training;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,7 +52,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads;
 
-    @Option(names = "--retries", defaultValue = "2", description = "Extra attempts for a failed model (default ${DEFAULT-VALUE}).")
+    @Option(names = "--retries", defaultValue = "" + TrainOptions.DEFAULT_RETRIES,
+            description = "Extra attempts for a failed model (default ${DEFAULT-VALUE}).")
     int retries;
 
     @Option(names = "--command", paramLabel = "CMD",
@@ -68,36 +66,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "model through the line protocol of the README (instead of --command).")
     String worker;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "External learner: seconds per model (default 3600).")
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "External learner: seconds per model (default " + ExternalConfig.DEFAULT_TIMEOUT_SECONDS + ").")
     Integer timeout;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
-
-    /**
-     * A store without store.json (as MadryLab's initialize_store makes it) holds a row's mask only once a worker has
-     * trained that row, the rest are zero: refuses to train a row whose mask selects no example rather than train it
-     * on nothing.
-     */
-    private static void requireWrittenMasks(Store s, long from, long to) throws java.io.IOException {
-        io.datamodels.store.npy.NpyArray masks = s.array(Store.MASKS);
-        long m = masks.rowElements();
-        for (long i = from; i < to; i++) {
-            if (s.isCompleted(i)) {
-                continue;
-            }
-            boolean any = false;
-            for (long j = 0; j < m && !any; j++) {
-                any = masks.getDouble(i * m + j) != 0;
-            }
-            if (!any) {
-                throw new io.datamodels.store.StoreException("masks.npy: row " + i + ": expected the model's training "
-                        + "subset, got no example selected (a store without store.json, as MadryLab's initialize_store "
-                        + "makes it, holds a mask only once a worker has trained that row); train it with MadryLab's "
-                        + "worker, or make the store with 'datamodels init'");
-            }
-        }
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -110,8 +84,8 @@ final class TrainCommand implements Callable<Integer> {
         if (retries < 0) {
             throw new ParameterException(spec.commandLine(), "--retries must be >= 0, got " + retries);
         }
-        JsonNode overrides = overrides();
-        Gemm gemm = Kernels.gemm();
+        LearnerKind kind = LearnerKind.of(learner);
+        ObjectNode overrides = overrides();
         try (Store s = specFile.open(store.store, true)) {
             long from = 0;
             long to = s.numModels();
@@ -121,43 +95,37 @@ final class TrainCommand implements Callable<Integer> {
                 from = r.from();
                 to = r.to();
             }
-            if (s.meta().isEmpty()) {
-                requireWrittenMasks(s, from, to);
-            }
-            Learners.Bound bound = Learners.create(s, learner, overrides, gemm);
             String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-            String kernel = Kernels.describe(gemm);
-            TrainRecord rec = new TrainRecord(learner, bound.config(), kernel, Provenance.now(kernel, cmd));
-            String otherKernel = rec.recordOrCheck(s);
-            if (otherKernel != null) {
-                err.printf("train: warning: earlier rows were trained with kernel %s, these with %s (outputs may differ "
-                        + "in the last bits)%n", otherKernel, kernel);
+            TrainOptions options = TrainOptions.builder(kind).config(overrides).threads(t).retries(retries)
+                    .command(cmd).build();
+            Training.Result r;
+            try (Training tr = Training.start(s, options, from, to)) {
+                if (tr.earlierKernel().isPresent()) {
+                    err.printf("train: warning: earlier rows were trained with kernel %s, these with %s (outputs may "
+                            + "differ in the last bits)%n", tr.earlierKernel().get(), tr.kernel());
+                }
+                out.printf("train: %s (%s kernel) on %s, indices %d..%d, %d threads%n", tr.learnerName(),
+                        options.gemm().name(), store.store, from, to - 1, t);
+                out.flush();
+                try (Progress p = Progress.create(out, "train", "models")) {
+                    r = tr.run(new Progress.Training(p) {
+                        @Override
+                        public void attemptFailed(long index, String reason, boolean willRetry) {
+                            p.message("model " + index + " failed" + (willRetry ? " (will retry)" : "") + ": "
+                                    + reason);
+                        }
+                    });
+                }
             }
-            long seed = s.meta().map(m -> m.sampling() == null ? 0L : m.sampling().seed()).orElse(0L);
-            out.printf("train: %s (%s kernel) on %s, indices %d..%d, %d threads%n", bound.learner().name(), gemm.name(),
-                    store.store, from, to - 1, t);
-            out.flush();
-            long t0 = System.nanoTime();
-            Runner.Report r;
-            try (Progress p = Progress.create(out, "train", "models"); Learner l = bound.learner()) {
-                r = Runner.run(s, l, new Runner.Options(from, to, t, retries, seed),
-                        new Progress.Training(p) {
-                            @Override
-                            public void attemptFailed(long index, String reason, boolean willRetry) {
-                                p.message("model " + index + " failed" + (willRetry ? " (will retry)" : "") + ": "
-                                        + reason);
-                            }
-                        });
-            }
-            double secs = (System.nanoTime() - t0) / 1e9;
+            double secs = r.seconds();
             out.printf("trained %d models in %.1f s (%.0f models/hour); %d already completed or claimed elsewhere; "
-                            + "store has %d/%d completed%n", r.stored(), secs, r.stored() / Math.max(secs, 1e-9) * 3600,
-                    r.skipped(), s.completedCount(), s.numModels());
-            io.datamodels.train.ModelQuality quality = io.datamodels.train.ModelQuality.of(s, bound.classes());
-            if (quality.line() != null) {
-                out.println(quality.line());
+                            + "store has %d/%d completed%n", r.report().stored(), secs,
+                    r.report().stored() / Math.max(secs, 1e-9) * 3600, r.report().skipped(), s.completedCount(),
+                    s.numModels());
+            if (r.quality().line() != null) {
+                out.println(r.quality().line());
             }
-            for (String warning : quality.warnings()) {
+            for (String warning : r.quality().warnings(TrainCommand::setFlags)) {
                 err.println("train: " + warning);
             }
             err.flush();
@@ -175,7 +143,14 @@ final class TrainCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private JsonNode overrides() throws Exception {
+    /** Config fields as the {@code --set} options that give them, e.g. "--set lr=0.1 --set epochs=30". */
+    static String setFlags(java.util.Map<String, String> fields) {
+        StringBuilder b = new StringBuilder();
+        fields.forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append("--set ").append(k).append('=').append(v));
+        return b.toString();
+    }
+
+    private ObjectNode overrides() throws Exception {
         ObjectNode o = Json.MAPPER.createObjectNode();
         if (config != null) {
             if (!Files.exists(config)) {
@@ -205,9 +180,6 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (timeout != null) {
             o.put("timeout_seconds", timeout);
-        }
-        if (learner.equals("external") && !o.has("timeout_seconds")) {
-            o.put("timeout_seconds", 3600);
         }
         return o;
     }

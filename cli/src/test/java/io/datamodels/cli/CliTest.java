@@ -63,11 +63,21 @@ class CliTest {
         assertEquals(ExitCodes.OK, run("init", "--store", store.toString(), "--data", "embedded", "--models", "2").code);
         Result again = run("init", "--store", store.toString(), "--data", "embedded", "--models", "3");
         assertEquals(ExitCodes.OUTPUT, again.code);
-        assertTrue(again.err.contains("already exists") && again.err.contains("--force"), again.err);
+        assertEquals("init: error: " + store + ": already exists (pass --force to replace it)", again.err.strip());
         assertEquals(1, again.err.lines().count(), again.err);
         assertEquals(ExitCodes.OK, run("init", "--store", store.toString(), "--data", "embedded", "--models", "3",
                 "--force").code);
         assertTrue(run("info", "--store", store.toString()).out.contains("models     3,"));
+    }
+
+    /** The library's messages name fields in plain words; the command line adds its own option names. */
+    @Test
+    void theCommandLineNamesItsOptionsInLibraryErrors() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Result r = run("info", "--store", empty.toString());
+        assertEquals(ExitCodes.INPUT, r.code, r.err);
+        assertEquals("info: error: _completed.npy: file does not exist in " + empty + " (a store without spec.json "
+                + "needs it for the number of models; give the spec with --spec FILE)", r.err.strip());
     }
 
     @Test
@@ -159,7 +169,7 @@ class CliTest {
     }
 
     /** store.json's training or target selection and fingerprint. */
-    static io.datamodels.store.StoreMeta.DatasetRef dataset(Path store) throws Exception {
+    static io.datamodels.data.DatasetRef dataset(Path store) throws Exception {
         try (io.datamodels.store.Store s = io.datamodels.store.Store.open(store, false)) {
             return s.meta().orElseThrow().dataset();
         }

@@ -275,8 +275,8 @@ public final class Lds {
 
     /** Refuses a held-out store whose training data, targets or selections differ from the fitted store's. */
     static void checkSameData(Fitter.Summary fit, Store heldOut) throws StoreException {
-        StoreMeta.DatasetRef a = fit.dataset();
-        StoreMeta.DatasetRef b = heldOut.meta().map(StoreMeta::dataset).orElse(null);
+        io.datamodels.data.DatasetRef a = fit.dataset();
+        io.datamodels.data.DatasetRef b = heldOut.meta().map(StoreMeta::dataset).orElse(null);
         if (a == null || b == null) {
             if (a != b) {
                 throw new StoreException(Store.META_FILE + ": dataset: expected " + (a == null ? "none" : "the fitted "

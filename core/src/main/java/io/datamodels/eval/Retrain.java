@@ -3,7 +3,6 @@ package io.datamodels.eval;
 import io.datamodels.Json;
 import io.datamodels.Provenance;
 import io.datamodels.kernel.Gemm;
-import io.datamodels.kernel.Kernels;
 import io.datamodels.store.Store;
 import io.datamodels.store.StoreException;
 import io.datamodels.store.StoreMeta;
@@ -11,9 +10,10 @@ import io.datamodels.store.StoreSpec;
 import io.datamodels.store.npy.DType;
 import io.datamodels.store.npy.NpyArray;
 import io.datamodels.subset.BitMask;
-import io.datamodels.train.Learners;
 import io.datamodels.train.Runner;
+import io.datamodels.train.TrainOptions;
 import io.datamodels.train.TrainRecord;
+import io.datamodels.train.Training;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ import java.util.Map;
 
 /**
  * Trains models on chosen subsets with the same learner and config as a fitted store (its {@code train.json}),
- * through the same runner, into a store of their own, so an interrupted evaluation resumes where it stopped.
+ * through {@link Training}, into a store of their own, so an interrupted evaluation resumes where it stopped.
  */
 final class Retrain {
     private Retrain() {
@@ -61,18 +61,9 @@ final class Retrain {
             Store.init(workDir, spec, meta, true, i -> masks.get((int) i)).close();
         }
         try (Store s = Store.open(workDir, true)) {
-            Learners.Bound b = Learners.create(s, tr.learner(), tr.config(), gemm);
-            String kernel = Kernels.describe(gemm);
-            new TrainRecord(tr.learner(), b.config(), kernel, Provenance.now(kernel, "retraining"))
-                    .recordOrCheck(s);
-            Runner.Report r;
-            try (var l = b.learner()) {
-                r = Runner.run(s, l, new Runner.Options(0, masks.size(), threads, 2, seed), listener);
-            }
-            if (!r.failures().isEmpty()) {
-                throw new StoreException("retraining: " + r.failures().size() + " models failed, first: model "
-                        + r.failures().getFirst().index() + ": " + r.failures().getFirst().reason());
-            }
+            TrainOptions options = TrainOptions.builder(tr.learner()).config(tr.config()).threads(threads).seed(seed)
+                    .gemm(gemm).command("retraining").build();
+            Training.run(s, options, listener).requireNoFailures("retraining");
             NpyArray y = s.array(yKey);
             float[] out = new float[Math.toIntExact(y.size())];
             y.getFloats(0, out, 0, out.length);

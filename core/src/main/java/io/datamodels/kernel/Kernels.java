@@ -35,8 +35,13 @@ public final class Kernels {
      * as two 256-bit halves at full clock. Not measured on an Intel machine here (BENCHMARKS.md).
      *
      * @throws IllegalArgumentException if the property is not 128, 256 or 512
+     * @throws IllegalStateException    if the JVM lacks the Vector API module ({@link #vectorApi()} is false)
      */
     public static int vectorBits() {
+        if (!vectorApi()) {
+            throw new IllegalStateException("the Vector API kernels need the JVM started with --add-modules "
+                    + VECTOR_MODULE);
+        }
         int preferred = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
         String want = System.getProperty(VECTOR_BITS_PROPERTY);
         int bits;
@@ -65,15 +70,30 @@ public final class Kernels {
     }
 
     /**
-     * What computes a learner's products, for train.json and provenance: the GEMM's name, plus the Vector API width
-     * where the Vector API kernels run (the GEMM named "vector", and the softmax layer unless the kernel is
-     * "scalar"), e.g. "openblas+vector512". Two runs with the same description on one machine give the same bits.
+     * What computes a learner's products with {@code gemm} and this JVM's default {@link NarrowLinear}
+     * ({@link NarrowLinear#choose()}): {@link #describe(Gemm, NarrowLinear)} of the two.
      */
     public static String describe(Gemm gemm) {
         if (gemm.name().equals("scalar") || !vectorApi()) {
             return gemm.name();
         }
-        return gemm.name() + "+vector" + vectorBits();
+        return describe(gemm, NarrowLinear.choose());
+    }
+
+    /**
+     * What computes a learner's products, for train.json and provenance: the GEMM's name; then, where a Vector API
+     * kernel runs (the GEMM named "vector", or a NarrowLinear named "vector"), the Vector API width, e.g.
+     * "openblas+vector512"; then "+narrow-scalar" where the NarrowLinear is the scalar one although the GEMM is the
+     * Vector API's (a choice only an injected kernel makes). The defaults give "scalar", "openblas",
+     * "openblas+vectorN" or "vector+vectorN". Two runs with the same description on one machine give the same bits.
+     */
+    public static String describe(Gemm gemm, NarrowLinear narrow) {
+        boolean vectorGemm = gemm.name().equals("vector");
+        boolean vectorNarrow = narrow.name().equals("vector");
+        if (!vectorGemm && !vectorNarrow) {
+            return gemm.name();
+        }
+        return gemm.name() + "+vector" + vectorBits() + (vectorNarrow ? "" : "+narrow-scalar");
     }
 
     /** The CPU vendor from {@code /proc/cpuinfo} ("GenuineIntel", "AuthenticAMD"), or "" where unknown. */

@@ -23,8 +23,10 @@ public interface NarrowLinear {
     void weightGrad(float[] x, int d, int[] rows, int n, float[] g, int ldg, int outputs, float beta, float[] gt);
 
     /**
-     * The implementation for the current {@code datamodels.kernel} choice: scalar if forced or if the JVM lacks the
-     * Vector API module ({@link Kernels#vectorApi()}), else the Vector API.
+     * The default implementation for the current {@code datamodels.kernel} choice: scalar if forced or if the JVM
+     * lacks the Vector API module ({@link Kernels#vectorApi()}), else the Vector API. Learners do not call this: they
+     * receive their kernel, as they receive their {@link Gemm}, and train.json records both
+     * ({@link Kernels#describe(Gemm, NarrowLinear)}).
      */
     static NarrowLinear choose() {
         return "scalar".equals(System.getProperty(Kernels.PROPERTY)) || !Kernels.vectorApi() ? new ScalarNarrowLinear()

@@ -16,8 +16,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param command        a {@code /bin/sh -c} command line; placeholders such as {@code {index}}, {@code {seed}},
  *                       {@code {mask}} and {@code {out}} are replaced by shell-quoted values (see
  *                       {@link ExternalLearner})
- * @param timeoutSeconds wall-clock limit of one model, >= 1; past it the command's (or worker's) process tree is
- *                       killed
+ * @param timeoutSeconds wall-clock limit of one model, >= 1 ({@link #DEFAULT_TIMEOUT_SECONDS} where a config
+ *                       leaves it out); past it the command's (or worker's) process tree is killed
  * @param workDir        the command's working directory; null for the current one
  * @param mode           null (or "command") for one process per model; "worker" for a long-lived worker
  */
@@ -25,6 +25,8 @@ public record ExternalConfig(@JsonProperty("command") String command,
                              @JsonProperty("timeout_seconds") int timeoutSeconds,
                              @JsonProperty("work_dir") String workDir,
                              @JsonProperty("mode") @JsonInclude(JsonInclude.Include.NON_NULL) String mode) {
+    /** The timeout of one model where a config gives none: one hour. */
+    public static final int DEFAULT_TIMEOUT_SECONDS = 3600;
     /** {@link #mode()} of a long-lived worker process. */
     public static final String WORKER = "worker";
     /** The spelled-out default mode, one process per model; stored as null. */

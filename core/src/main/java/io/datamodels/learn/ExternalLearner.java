@@ -3,10 +3,11 @@ package io.datamodels.learn;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datamodels.Json;
+import io.datamodels.data.DataBinding;
+import io.datamodels.data.DatasetRef;
 import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
 import io.datamodels.store.AtomicFiles;
-import io.datamodels.store.DataBinding;
 import io.datamodels.store.Store;
 import io.datamodels.store.StoreException;
 import io.datamodels.store.StoreMeta;
@@ -173,7 +174,7 @@ public final class ExternalLearner implements Learner {
             if (meta.isEmpty() || meta.get().dataset() == null) {
                 return new Context(store.dir().toAbsolutePath(), null, null, null, null, null, tmp);
             }
-            StoreMeta.DatasetRef ref = meta.get().dataset();
+            DatasetRef ref = meta.get().dataset();
             DataBinding b = DataBinding.of(ref);
             long m = store.array(Store.MASKS).rowElements();
             long[] train = selected(b.train(), ref.trainSize(), "train");

@@ -66,10 +66,13 @@ public final class MlpLearner implements Learner {
      * Binds a learner to its data: {@code train} is the training set S (mask column j = row j), {@code targets} the
      * examples whose outputs are recorded.
      *
-     * @param alpha the subset fraction of the masks it will see, which sizes shared-mode batches; NaN to use the
-     *              mean of each group's masks (then a model's result depends on its group)
+     * @param gemm   the matrix product of every dense layer
+     * @param narrow the kernel of softmax regression's one layer in gather mode (see {@link NarrowLinear}); the
+     *               default is {@link NarrowLinear#choose()}
+     * @param alpha  the subset fraction of the masks it will see, which sizes shared-mode batches; NaN to use the
+     *               mean of each group's masks (then a model's result depends on its group)
      */
-    public MlpLearner(Dataset train, Dataset targets, MlpConfig cfg, Gemm gemm, double alpha) {
+    public MlpLearner(Dataset train, Dataset targets, MlpConfig cfg, Gemm gemm, NarrowLinear narrow, double alpha) {
         if (train.cols() != targets.cols()) {
             throw new IllegalArgumentException("targets: expected " + train.cols() + " features like the training set, got "
                     + targets.cols());
@@ -77,7 +80,7 @@ public final class MlpLearner implements Learner {
         this.cfg = cfg;
         this.gemm = gemm;
         this.alpha = alpha;
-        this.narrow = NarrowLinear.choose();
+        this.narrow = java.util.Objects.requireNonNull(narrow, "narrow");
         this.m = train.rows();
         this.d = train.cols();
         this.classes = Math.max(train.numClasses(), targets.numClasses());

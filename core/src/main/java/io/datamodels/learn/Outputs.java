@@ -1,6 +1,6 @@
 package io.datamodels.learn;
 
-import io.datamodels.store.StoreInit;
+import io.datamodels.store.OutputKey;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,13 +50,13 @@ public final class Outputs {
     }
 
     /** The {@code init} output keys for the given names. */
-    public static List<StoreInit.OutputKey> keys(List<String> names) {
+    public static List<OutputKey> keys(List<String> names) {
         return names.stream().map(n -> {
             String form = ALL.get(n);
             if (form == null) {
                 throw new IllegalArgumentException("output must be one of " + ALL.keySet() + ", got '" + n + "'");
             }
-            return StoreInit.OutputKey.parse(form);
+            return OutputKey.parse(form);
         }).toList();
     }
 

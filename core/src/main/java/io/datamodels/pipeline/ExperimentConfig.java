@@ -9,6 +9,8 @@ import io.datamodels.eval.Counterfactual;
 import io.datamodels.eval.Support;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
+import io.datamodels.train.InitOptions;
+import io.datamodels.train.LearnerKind;
 
 import java.util.List;
 
@@ -21,7 +23,7 @@ import java.util.List;
  * @param targetData    target data spec (null: the test split of {@code data} where it has one)
  * @param train         training selection
  * @param targets       target selection
- * @param learner       mlp, softmax or external
+ * @param learner       mlp, softmax or external (the JSON names of {@link LearnerKind})
  * @param learnerConfig learner config fields over its defaults (may be null)
  * @param sampler       bernoulli or exact
  * @param alpha         subset fraction (default 0.5)
@@ -42,7 +44,7 @@ public record ExperimentConfig(@JsonProperty("data") String data,
                                @JsonProperty("target_data") String targetData,
                                @JsonProperty("train") String train,
                                @JsonProperty("targets") String targets,
-                               @JsonProperty("learner") String learner,
+                               @JsonProperty("learner") LearnerKind learner,
                                @JsonProperty("learner_config") JsonNode learnerConfig,
                                @JsonProperty("sampler") String sampler,
                                @JsonProperty("alpha") double alpha,
@@ -57,10 +59,10 @@ public record ExperimentConfig(@JsonProperty("data") String data,
                                @JsonProperty("support") SupportConfig support,
                                @JsonProperty("threads") Integer threads) {
 
-    /** Default subset fraction. */
-    public static final double DEFAULT_ALPHA = 0.5;
-    /** Default root seed. */
-    public static final long DEFAULT_SEED = 0;
+    /** Default subset fraction: the stores' ({@link InitOptions#DEFAULT_ALPHA}). */
+    public static final double DEFAULT_ALPHA = InitOptions.DEFAULT_ALPHA;
+    /** Default root seed: the stores' ({@link InitOptions#DEFAULT_SEED}). */
+    public static final long DEFAULT_SEED = InitOptions.DEFAULT_SEED;
     /** Default number of held-out models: none, so no LDS. */
     public static final long DEFAULT_HELD_OUT_MODELS = 0;
     /** Default retrained models per mask in the counterfactual and support stages. */
@@ -102,7 +104,7 @@ public record ExperimentConfig(@JsonProperty("data") String data,
                                      @JsonProperty("target_data") String targetData,
                                      @JsonProperty("train") String train,
                                      @JsonProperty("targets") String targets,
-                                     @JsonProperty("learner") String learner,
+                                     @JsonProperty("learner") LearnerKind learner,
                                      @JsonProperty("learner_config") JsonNode learnerConfig,
                                      @JsonProperty("sampler") String sampler,
                                      @JsonProperty("alpha") Double alpha,

@@ -4,24 +4,26 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.datamodels.ConfigException;
 import io.datamodels.Json;
 import io.datamodels.Provenance;
+import io.datamodels.data.DataBinding;
 import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
 import io.datamodels.eval.Counterfactual;
 import io.datamodels.eval.Lds;
 import io.datamodels.eval.Support;
 import io.datamodels.kernel.Gemm;
-import io.datamodels.kernel.Kernels;
 import io.datamodels.learn.Outputs;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
 import io.datamodels.store.AtomicFiles;
-import io.datamodels.store.DataBinding;
 import io.datamodels.store.Store;
-import io.datamodels.store.StoreInit;
 import io.datamodels.store.npy.NpyArray;
+import io.datamodels.subset.Sampler;
+import io.datamodels.train.InitOptions;
 import io.datamodels.train.Learners;
 import io.datamodels.train.Runner;
-import io.datamodels.train.TrainRecord;
+import io.datamodels.train.StoreInit;
+import io.datamodels.train.TrainOptions;
+import io.datamodels.train.Training;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,6 +37,8 @@ import java.nio.file.Path;
  */
 public final class Pipeline {
     public static final String RUN_JSON = "run.json";
+    /** The command recorded in the provenance of the stores' training. */
+    static final String COMMAND = "datamodels run";
     /** Offsets from the root seed of the counterfactual and support stages' seeds. */
     static final long SEED_COUNTERFACTUAL = 2;
     static final long SEED_SUPPORT = 3;
@@ -210,8 +214,8 @@ public final class Pipeline {
             return;
         }
         rep.line("init: " + what + ", " + n + " models, alpha " + cfg.alpha() + ", seed " + seed);
-        StoreInit.create(store, binding, cfg.sampler(), cfg.alpha(), seed, n, Outputs.keys(Outputs.DEFAULT), false,
-                "datamodels run").close();
+        StoreInit.create(store, binding, InitOptions.builder(n).sampler(Sampler.of(cfg.sampler())).alpha(cfg.alpha())
+                .seed(seed).command(COMMAND).build()).close();
     }
 
     private static void train(Path dir, ExperimentConfig cfg, Gemm gemm, int threads, Reporter rep, String what)
@@ -220,28 +224,23 @@ public final class Pipeline {
             if (s.completedCount() == s.numModels()) {
                 return;
             }
-            Learners.Bound b = Learners.create(s, cfg.learner(), cfg.learnerConfig(), gemm);
-            String kernel = Kernels.describe(gemm);
-            new TrainRecord(cfg.learner(), b.config(), kernel, Provenance.now(kernel, "datamodels run"))
-                    .recordOrCheck(s);
-            rep.line(what + ": " + b.learner().name() + " (" + gemm.name() + " kernel), "
-                    + (s.numModels() - s.completedCount()) + " models to go");
-            long seed = s.meta().map(m -> m.sampling() == null ? 0L : m.sampling().seed()).orElse(0L);
-            Runner.Report r;
-            try (var l = b.learner()) {
-                r = Runner.run(s, l, new Runner.Options(0, s.numModels(), threads, 2, seed), rep.training(what));
+            JsonNode fields = cfg.learnerConfig();
+            TrainOptions options = TrainOptions.builder(cfg.learner())
+                    .config(fields == null || fields.isNull() ? Json.MAPPER.createObjectNode() : fields)
+                    .threads(threads).gemm(gemm).command(COMMAND).build();
+            Training.Result r;
+            try (Training t = Training.start(s, options)) {
+                rep.line(what + ": " + t.learnerName() + " (" + gemm.name() + " kernel), " + t.remaining()
+                        + " models to go");
+                r = t.run(rep.training(what));
             }
-            io.datamodels.train.ModelQuality quality = io.datamodels.train.ModelQuality.of(s, b.classes());
-            if (quality.line() != null) {
-                rep.line(what + ": " + quality.line());
+            if (r.quality().line() != null) {
+                rep.line(what + ": " + r.quality().line());
             }
-            for (String warning : quality.warnings()) {
+            for (String warning : r.quality().warnings()) {
                 rep.line(what + ": " + warning);
             }
-            if (!r.failures().isEmpty()) {
-                throw new io.datamodels.store.StoreException(what + ": " + r.failures().size() + " models failed, first: "
-                        + "model " + r.failures().getFirst().index() + ": " + r.failures().getFirst().reason());
-            }
+            r.requireNoFailures(what);
         }
     }
 

@@ -65,7 +65,7 @@ public final class Fitter {
                           @JsonProperty("targets_at_path_end") int targetsAtPathEnd,
                           @JsonProperty("seconds") double seconds,
                           @JsonProperty("config") LassoConfig config,
-                          @JsonProperty("dataset") StoreMeta.DatasetRef dataset,
+                          @JsonProperty("dataset") io.datamodels.data.DatasetRef dataset,
                           @JsonProperty("provenance") Provenance provenance) {
     }
 

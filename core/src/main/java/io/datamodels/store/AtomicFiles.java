@@ -219,15 +219,21 @@ public final class AtomicFiles {
     }
 
     /**
+     * The reason of the {@link FileAlreadyExistsException} of an output that exists and may not be replaced; a
+     * command line adds how to allow the replacement.
+     */
+    public static final String EXISTS = "already exists (replacing it was not asked for)";
+
+    /**
      * Fails early, before any work, when an output {@code path} exists and may not be replaced.
      *
      * @return what is at {@code path} now, for the final check of {@link #createDirectory} or {@link #write}
-     * @throws FileAlreadyExistsException naming the path and the --force option
+     * @throws FileAlreadyExistsException naming the path, with reason {@link #EXISTS}
      */
     public static Snapshot requireAbsent(Path path, boolean replace) throws IOException {
         Snapshot s = Snapshot.of(path);
         if (!replace && !s.absent()) {
-            throw new FileAlreadyExistsException(path.toString(), null, "already exists (pass --force to replace it)");
+            throw new FileAlreadyExistsException(path.toString(), null, EXISTS);
         }
         return s;
     }

@@ -349,6 +349,9 @@ public final class Store implements AutoCloseable {
         return b.append('}').toString();
     }
 
+    /** How the error of a store without spec.json or _completed.npy ends: what the caller can do about it. */
+    public static final String GIVE_SPEC = "give the store's spec file";
+
     /**
      * The schema of a store folder without a spec, as MadryLab's tools leave it: N is the length of
      * {@code _completed.npy} (bool, (N,)); every other regular {@code KEY.npy} (names starting with a dot are
@@ -362,7 +365,7 @@ public final class Store implements AutoCloseable {
         Path c = dir.resolve(StoreSpec.COMPLETED + ".npy");
         if (!Files.isRegularFile(c)) {
             throw new StoreException(c.getFileName() + ": file does not exist in " + dir + " (a store without "
-                    + SPEC_FILE + " needs it for the number of models; give the spec with --spec FILE)");
+                    + SPEC_FILE + " needs it for the number of models; " + GIVE_SPEC + ")");
         }
         long n;
         try (NpyArray a = NpyArray.open(c, false)) {

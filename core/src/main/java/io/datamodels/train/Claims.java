@@ -29,7 +29,7 @@ final class Claims implements AutoCloseable {
             if (channel.tryLock(Store.IN_USE_BYTE, 1, true) == null) {
                 channel.close();
                 throw new java.nio.file.FileSystemException(storeDir.toString(), null,
-                        "another process is replacing this store (init --force); try again when it is done");
+                        "another process is replacing this store (initialising it anew); try again when it is done");
             }
         } catch (OverlappingFileLockException e) {
             // another runner in this JVM holds it already

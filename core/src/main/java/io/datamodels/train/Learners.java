@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datamodels.ConfigException;
 import io.datamodels.Json;
+import io.datamodels.data.DataBinding;
 import io.datamodels.kernel.Gemm;
+import io.datamodels.kernel.NarrowLinear;
 import io.datamodels.learn.AveragingLearner;
 import io.datamodels.learn.ExternalConfig;
 import io.datamodels.learn.ExternalLearner;
 import io.datamodels.learn.Learner;
 import io.datamodels.learn.MlpConfig;
 import io.datamodels.learn.MlpLearner;
-import io.datamodels.store.DataBinding;
 import io.datamodels.store.Store;
 import io.datamodels.store.StoreException;
 import io.datamodels.store.StoreMeta;
@@ -19,18 +20,17 @@ import io.datamodels.store.StoreSpec;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * Builds a learner for a store from its name and a JSON config: the glue between a store and the learners.
+ * Builds a learner for a store from its kind and a JSON config: the glue between a store and the learners. The
+ * defaults of every learner config are defined here and in the config records, once: {@link MlpConfig#mlp()},
+ * {@link MlpConfig#softmax()}, and {@link ExternalConfig#DEFAULT_TIMEOUT_SECONDS} for the external learner.
  *
  * <p>Every learner's config also takes {@code runs_per_mask} (default 1): train each model index that many times on
  * its mask with different seeds and store the mean outputs ({@link AveragingLearner}), a training-noise control.
  */
 public final class Learners {
-    /** The learner names: {@code mlp}, {@code softmax} and {@code external}. */
-    public static final List<String> NAMES = List.of("mlp", "softmax", "external");
     /** The config field, common to all learners, for averaging several runs per mask. */
     public static final String RUNS_PER_MASK = "runs_per_mask";
     /** The largest {@code runs_per_mask} accepted. */
@@ -50,16 +50,19 @@ public final class Learners {
     }
 
     /**
-     * The default config of {@code name} overlaid with {@code overrides} (a JSON object, may be null), validated.
+     * The default config of {@code kind} overlaid with {@code overrides} (a JSON object; null or empty for the
+     * defaults), validated. The external learner has no default command; its timeout defaults to
+     * {@link ExternalConfig#DEFAULT_TIMEOUT_SECONDS}.
      *
-     * @throws ConfigException for an unknown learner, an unknown field or a value out of range
+     * @throws ConfigException for an unknown field or a value out of range
      */
-    public static JsonNode resolveConfig(String name, JsonNode overrides) throws ConfigException {
-        ObjectNode base = switch (name) {
-            case "mlp" -> Json.MAPPER.valueToTree(MlpConfig.mlp());
-            case "softmax" -> Json.MAPPER.valueToTree(MlpConfig.softmax());
-            case "external" -> Json.MAPPER.createObjectNode();
-            default -> throw new ConfigException("learner must be one of " + NAMES + ", got '" + name + "'");
+    public static JsonNode resolveConfig(LearnerKind kind, JsonNode overrides) throws ConfigException {
+        String name = kind.jsonName();
+        ObjectNode base = switch (kind) {
+            case MLP -> Json.MAPPER.valueToTree(MlpConfig.mlp());
+            case SOFTMAX -> Json.MAPPER.valueToTree(MlpConfig.softmax());
+            case EXTERNAL -> Json.MAPPER.createObjectNode().put("timeout_seconds",
+                    ExternalConfig.DEFAULT_TIMEOUT_SECONDS);
         };
         if (overrides != null && !overrides.isNull()) {
             if (!overrides.isObject()) {
@@ -67,7 +70,7 @@ public final class Learners {
             }
             base.setAll((ObjectNode) overrides);
         }
-        checkHiddenMatchesLearner(name, base.get("hidden"));
+        checkHiddenMatchesLearner(kind, base.get("hidden"));
         int runs = 1;
         JsonNode r = base.remove(RUNS_PER_MASK);
         if (r != null) {
@@ -77,7 +80,7 @@ public final class Learners {
             }
             runs = r.asInt();
         }
-        Class<?> type = name.equals("external") ? ExternalConfig.class : MlpConfig.class;
+        Class<?> type = kind == LearnerKind.EXTERNAL ? ExternalConfig.class : MlpConfig.class;
         Object cfg = Json.parse(name + " config", base.toString(), type);
         ObjectNode resolved = Json.MAPPER.valueToTree(cfg);
         resolved.put(RUNS_PER_MASK, runs);
@@ -88,15 +91,15 @@ public final class Learners {
      * Refuses a {@code hidden} field that contradicts the learner's name, so that {@code train.json} never says
      * softmax for an MLP: softmax has no hidden layers, an MLP has at least one.
      */
-    private static void checkHiddenMatchesLearner(String name, JsonNode hidden) throws ConfigException {
+    private static void checkHiddenMatchesLearner(LearnerKind kind, JsonNode hidden) throws ConfigException {
         if (hidden == null || !hidden.isArray()) {
             return; // absent or mistyped: MlpConfig names the problem
         }
-        if (name.equals("softmax") && !hidden.isEmpty()) {
+        if (kind == LearnerKind.SOFTMAX && !hidden.isEmpty()) {
             throw new ConfigException("softmax config: hidden: expected [] (softmax regression has no hidden layers), "
                     + "got " + hidden + "; use learner mlp for hidden layers");
         }
-        if (name.equals("mlp") && hidden.isEmpty()) {
+        if (kind == LearnerKind.MLP && hidden.isEmpty()) {
             throw new ConfigException("mlp config: hidden: expected at least one hidden layer width, got []; use "
                     + "learner softmax for softmax regression");
         }
@@ -116,11 +119,16 @@ public final class Learners {
     }
 
     /**
-     * Binds learner {@code name} to {@code store}: built-in learners load the store's data (checking its
+     * Binds a learner of {@code kind} to {@code store}: built-in learners load the store's data (checking its
      * fingerprints) and size shared batches from its alpha; the external learner needs only the schema.
+     *
+     * @param gemm   the built-in learners' matrix product
+     * @param narrow the built-in learners' narrow-layer kernel (softmax regression in gather mode)
      */
-    public static Bound create(Store store, String name, JsonNode overrides, Gemm gemm) throws IOException {
-        JsonNode cfg = resolveConfig(name, overrides);
+    public static Bound create(Store store, LearnerKind kind, JsonNode overrides, Gemm gemm, NarrowLinear narrow)
+            throws IOException {
+        String name = kind.jsonName();
+        JsonNode cfg = resolveConfig(kind, overrides);
         int runs = runsPerMask(cfg);
         if (runs > 1) {
             for (Map.Entry<String, StoreSpec.KeySpec> e : store.spec().schema().entrySet()) {
@@ -132,7 +140,7 @@ public final class Learners {
             }
         }
         int m = (int) store.array(Store.MASKS).rowElements();
-        if (name.equals("external")) {
+        if (kind == LearnerKind.EXTERNAL) {
             Map<String, StoreSpec.KeySpec> keys = new LinkedHashMap<>(store.spec().schema());
             keys.remove(Store.MASKS);
             ExternalConfig ec = Json.MAPPER.treeToValue(specific(cfg), ExternalConfig.class);
@@ -151,7 +159,7 @@ public final class Learners {
         }
         double alpha = meta.sampling() == null ? Double.NaN : meta.sampling().alpha();
         MlpConfig mc = Json.MAPPER.treeToValue(specific(cfg), MlpConfig.class);
-        return new Bound(AveragingLearner.of(new MlpLearner(data.train(), data.targets(), mc, gemm, alpha), runs), cfg,
+        return new Bound(AveragingLearner.of(new MlpLearner(data.train(), data.targets(), mc, gemm, narrow, alpha), runs), cfg,
                 Math.max(data.train().numClasses(), data.targets().numClasses()));
     }
 }

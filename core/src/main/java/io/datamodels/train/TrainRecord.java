@@ -17,12 +17,12 @@ import java.nio.file.Path;
  * first training run. Every later run on the store must use the same learner and config, so that all rows come from
  * one experiment.
  *
- * @param learner    learner name
+ * @param learner    the learner (its JSON name, e.g. "softmax")
  * @param config     its config as JSON
  * @param kernel     dense kernel of the first run
  * @param provenance versions, command and time of the first run
  */
-public record TrainRecord(@JsonProperty("learner") String learner,
+public record TrainRecord(@JsonProperty("learner") LearnerKind learner,
                           @JsonProperty("config") JsonNode config,
                           @JsonProperty("kernel") String kernel,
                           @JsonProperty("provenance") Provenance provenance) {
@@ -50,7 +50,7 @@ public record TrainRecord(@JsonProperty("learner") String learner,
             return null;
         }
         TrainRecord old = Json.read(f, TrainRecord.class);
-        if (!old.learner.equals(learner)) {
+        if (old.learner != learner) {
             throw new StoreException(FILE + ": learner: expected '" + old.learner + "' (the store's rows so far), got '"
                     + learner + "'; use a new store for another learner");
         }

@@ -1,6 +1,7 @@
 package io.datamodels.eval;
 
 import io.datamodels.Json;
+import io.datamodels.data.DatasetRef;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
@@ -77,7 +78,7 @@ class LdsTest {
 
     @Test
     void refusesAHeldOutStoreOfOtherData() throws Exception {
-        StoreMeta.DatasetRef ref = new StoreMeta.DatasetRef(null, "100", null, "10", 100, 10, "aaa", "bbb");
+        DatasetRef ref = new DatasetRef(null, "100", null, "10", 100, 10, "aaa", "bbb");
         Fitter.Summary fit = new Fitter.Summary("s", null, "masks", "y", 0, 10, 100, 50, 0, new int[0], 45, 5, new int[0], 0, 0, 1,
                 LassoConfig.defaults(), ref, null);
         Synthetic syn = new Synthetic(100, 10, 2, 1, 0.1, 0.5, 1);

@@ -12,6 +12,7 @@ import io.datamodels.store.npy.DType;
 import io.datamodels.subset.BitMask;
 import io.datamodels.subset.Sampling;
 import io.datamodels.testing.NoStdout;
+import io.datamodels.train.LearnerKind;
 import io.datamodels.train.Learners;
 import io.datamodels.train.Runner;
 import io.datamodels.train.TrainRecord;
@@ -101,9 +102,9 @@ class RetrainEvalTest {
         StoreMeta meta = new StoreMeta(StoreMeta.FORMAT, sampling, null, Provenance.now("none", "test"));
         String command = "python3 " + q(script) + " " + q(tmp.resolve("truth.txt")) + " {mask} {out}";
         try (Store s = Store.init(store, new StoreSpec((long) N, schema), meta, false, sampling::mask)) {
-            var cfg = Learners.resolveConfig("external", Json.MAPPER.readTree(
+            var cfg = Learners.resolveConfig(LearnerKind.EXTERNAL, Json.MAPPER.readTree(
                     Json.write(Map.of("command", command, "timeout_seconds", 60))));
-            new TrainRecord("external", cfg, "scalar", Provenance.now("none", "test")).recordOrCheck(s);
+            new TrainRecord(LearnerKind.EXTERNAL, cfg, "scalar", Provenance.now("none", "test")).recordOrCheck(s);
             // The fitted rows come from the same formula in Java; the script is exercised by the retraining.
             for (int i = 0; i < N; i++) {
                 BitMask mask = sampling.mask(i);

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -14,21 +15,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A library user's JVM started without {@code --add-modules jdk.incubator.vector}: {@link Kernels} and
- * {@link NarrowLinear#choose()} fall back to the scalar kernels with one warning, and never throw
- * {@link NoClassDefFoundError}.
+ * {@link NarrowLinear#choose()} fall back to the scalar kernels (or to OpenBLAS where it is on the class path, see
+ * the openblas module's test) with one warning, and never throw {@link NoClassDefFoundError}.
  */
-class KernelsWithoutVectorModuleTest {
+public class KernelsWithoutVectorModuleTest {
     @Test
     void fallsBackToScalarWithOneWarning() throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), Probe.class.getName());
+        // 2x2 product by hand: [1 2; 3 4] * [5 6; 7 8] = [19 22; 43 50]; narrow forward: bias 1 + x . w.
+        assertFallsBack("scalar scalar scalar false no-vector-width [19.0, 22.0, 43.0, 50.0] 13.0");
+    }
+
+    /**
+     * Runs {@link Probe} in a JVM without the Vector API module and checks that it printed {@code expected} (GEMM,
+     * narrow kernel, their description for train.json, whether the Vector API is on, the vector width, and the
+     * results of a small product and a narrow forward), warned once, and threw nothing.
+     */
+    public static void assertFallsBack(String expected) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Probe.class.getName()));
         Process p = new ProcessBuilder(cmd).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "probe did not finish");
         assertEquals(0, p.exitValue(), "probe failed:\n" + out + "\n" + err);
-        // 2x2 product by hand: [1 2; 3 4] * [5 6; 7 8] = [19 22; 43 50]; narrow forward: bias 1 + x . w.
-        assertEquals("scalar scalar false [19.0, 22.0, 43.0, 50.0] 13.0", out, err);
+        assertEquals(expected, out, err);
         assertEquals(1, err.lines().filter(l -> l.contains("Vector API kernels are off")).count(), err);
         assertFalse(err.contains("Error") || err.contains("Exception"), err);
     }
@@ -40,7 +51,7 @@ class KernelsWithoutVectorModuleTest {
     }
 
     /** Entry point of the forked JVM (no Vector API module): names the chosen kernels and runs them. */
-    static final class Probe {
+    public static final class Probe {
         public static void main(String[] args) {
             Gemm g = Kernels.gemm();
             NarrowLinear n = NarrowLinear.choose();
@@ -50,8 +61,14 @@ class KernelsWithoutVectorModuleTest {
             float[] o = new float[1];
             n.forward(new float[]{1, 2, 3}, 3, new int[]{0}, 1, new float[]{1, 1, 3}, new float[]{1}, 1, o, 1);
             Kernels.available();
-            System.out.println(g.name() + " " + n.name() + " " + Kernels.vectorApi() + " "
-                    + java.util.Arrays.toString(c) + " " + o[0]);
+            String width;
+            try {
+                width = Integer.toString(Kernels.vectorBits());
+            } catch (IllegalStateException e) {
+                width = "no-vector-width";
+            }
+            System.out.println(g.name() + " " + n.name() + " " + Kernels.describe(g, n) + " " + Kernels.vectorApi()
+                    + " " + width + " " + java.util.Arrays.toString(c) + " " + o[0]);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.datamodels.data.Dataset;
 import io.datamodels.data.EmbeddedSample;
 import io.datamodels.data.Selection;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.kernel.NarrowLinear;
 import io.datamodels.subset.SeedStream;
 import io.datamodels.testing.NoStdout;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,8 @@ class AveragingLearnerTest {
 
     @Test
     void oneRunIsThePlainLearnerAndRunSeedsAreAsDocumented() {
-        Learner plain = new MlpLearner(TRAIN, TEST, softmax("gather", "per_model"), Kernels.gemm(), 0.5);
+        Learner plain = new MlpLearner(TRAIN, TEST, softmax("gather", "per_model"), Kernels.gemm(),
+                NarrowLinear.choose(), 0.5);
         assertSame(plain, AveragingLearner.of(plain, 1));
         assertThrows(IllegalArgumentException.class, () -> AveragingLearner.of(plain, 0));
         assertEquals(77L, AveragingLearner.runSeed(77, 0));
@@ -51,7 +53,8 @@ class AveragingLearnerTest {
     @Test
     void outputsAreTheMeanOfThePlainLearnersRunsWithTheRunSeeds() {
         for (String mode : List.of("gather", "shared")) {
-            MlpLearner plain = new MlpLearner(TRAIN, TEST, softmax(mode, "per_model"), Kernels.gemm(), 0.5);
+            MlpLearner plain = new MlpLearner(TRAIN, TEST, softmax(mode, "per_model"), Kernels.gemm(),
+                    NarrowLinear.choose(), 0.5);
             int runs = 3;
             Learner avg = AveragingLearner.of(plain, runs);
             List<ModelTask> tasks = MlpLearnerTest.tasks(TRAIN.rows(), 5, 0.5, 21);
@@ -96,7 +99,8 @@ class AveragingLearnerTest {
      */
     @Test
     void averagingShrinksTheSeedToSeedSpreadOfMargins() {
-        MlpLearner plain = new MlpLearner(TRAIN, TEST, softmax("gather", "per_model"), Kernels.gemm(), 0.5);
+        MlpLearner plain = new MlpLearner(TRAIN, TEST, softmax("gather", "per_model"), Kernels.gemm(),
+                NarrowLinear.choose(), 0.5);
         double[] spread = new double[2];
         int[] runs = {1, 4};
         for (int k = 0; k < 2; k++) {

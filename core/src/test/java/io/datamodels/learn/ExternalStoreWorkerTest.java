@@ -2,20 +2,24 @@ package io.datamodels.learn;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datamodels.Json;
+import io.datamodels.data.DataBinding;
 import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
 import io.datamodels.kernel.Kernels;
-import io.datamodels.store.DataBinding;
+import io.datamodels.kernel.NarrowLinear;
+import io.datamodels.store.OutputKey;
 import io.datamodels.store.Store;
-import io.datamodels.store.StoreInit;
 import io.datamodels.store.npy.NpyArray;
 import io.datamodels.subset.BitMask;
 import io.datamodels.subset.Sampling;
 import io.datamodels.testing.NoStdout;
 import io.datamodels.testing.Python;
 import io.datamodels.testing.SharedData;
+import io.datamodels.train.InitOptions;
+import io.datamodels.train.LearnerKind;
 import io.datamodels.train.Learners;
 import io.datamodels.train.Runner;
+import io.datamodels.train.StoreInit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,12 +97,12 @@ class ExternalStoreWorkerTest {
         Files.writeString(idxFile, String.join("\n", order.stream().map(String::valueOf).toList()) + "\n");
         DataBinding b = new DataBinding(DatasetSpec.embedded("train"), Selection.parse("@" + idxFile),
                 DatasetSpec.embedded("test"), Selection.range(100, 100 + T));
-        List<StoreInit.OutputKey> keys = new ArrayList<>();
-        keys.add(StoreInit.OutputKey.parse("margins=float32[T]"));
+        List<OutputKey> keys = new ArrayList<>();
+        keys.add(OutputKey.parse("margins=float32[T]"));
         for (String k : extraKeys) {
-            keys.add(StoreInit.OutputKey.parse(k));
+            keys.add(OutputKey.parse(k));
         }
-        return StoreInit.create(dir.resolve("store"), b, "bernoulli", 0.5, SEED, N, keys, false, "test");
+        return StoreInit.create(dir.resolve("store"), b, init(N, keys));
     }
 
     private static Learner bind(Store s, String command, boolean worker, int timeout) throws IOException {
@@ -106,7 +110,7 @@ class ExternalStoreWorkerTest {
         if (worker) {
             o.put("mode", "worker");
         }
-        return Learners.create(s, "external", o, Kernels.gemm()).learner();
+        return Learners.create(s, LearnerKind.EXTERNAL, o, Kernels.gemm(), NarrowLinear.choose()).learner();
     }
 
     private static float[] expectedMargins(long index, BitMask mask) {
@@ -520,9 +524,9 @@ class ExternalStoreWorkerTest {
         Path fm = SharedData.require("fashion-mnist");
         DataBinding b = new DataBinding(DatasetSpec.idx(fm.toString(), "train"), Selection.first(600),
                 DatasetSpec.idx(fm.toString(), "test"), Selection.first(50));
-        List<StoreInit.OutputKey> keys = new ArrayList<>(Outputs.keys(List.of("margins", "correct", "probs",
+        List<OutputKey> keys = new ArrayList<>(Outputs.keys(List.of("margins", "correct", "probs",
                 "train_accuracy", "train_loss")));
-        try (Store st = StoreInit.create(dir.resolve("store"), b, "bernoulli", 0.5, SEED, 4, keys, false, "test");
+        try (Store st = StoreInit.create(dir.resolve("store"), b, init(4, keys));
              Learner l = bind(st, "DATAMODELS_TORCH_EPOCHS=10 " + py + " "
                      + q(pythonDir().resolve("examples").resolve("train_torch.py")), true, 300)) {
             Runner.Report r = Runner.run(st, l, new Runner.Options(0, 4, 1, 0, SEED), new Runner.Listener() {
@@ -549,13 +553,13 @@ class ExternalStoreWorkerTest {
         Path fm = SharedData.require("fashion-mnist");
         DataBinding b = new DataBinding(DatasetSpec.idx(fm.toString(), "train"), Selection.range(1000, 1400),
                 DatasetSpec.idx(fm.toString(), "test"), Selection.first(40));
-        List<StoreInit.OutputKey> keys = new ArrayList<>(Outputs.keys(List.of("margins", "correct", "probs",
+        List<OutputKey> keys = new ArrayList<>(Outputs.keys(List.of("margins", "correct", "probs",
                 "train_accuracy")));
         float[][] margins = new float[2][];
         for (int k = 0; k < 2; k++) {
             boolean worker = k == 1;
             Path storeDir = dir.resolve("store-" + worker);
-            try (Store st = StoreInit.create(storeDir, b, "bernoulli", 0.5, SEED, 2, keys, false, "test");
+            try (Store st = StoreInit.create(storeDir, b, init(2, keys));
                  Learner l = bind(st, "python3 " + q(pythonDir().resolve("examples").resolve("train_numpy.py")),
                          worker, 300)) {
                 Runner.Report r = Runner.run(st, l, new Runner.Options(0, 2, 1, 0, SEED), new Runner.Listener() {
@@ -592,5 +596,9 @@ class ExternalStoreWorkerTest {
             }
         }
         return null;
+    }
+
+    private static InitOptions init(long models, List<OutputKey> keys) {
+        return InitOptions.builder(models).seed(SEED).outputs(keys).command("test").build();
     }
 }

@@ -5,7 +5,9 @@ import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.EmbeddedSample;
 import io.datamodels.data.Selection;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.kernel.NarrowLinear;
 import io.datamodels.kernel.ScalarGemm;
+import io.datamodels.kernel.ScalarNarrowLinear;
 import io.datamodels.kernel.VectorGemm;
 import io.datamodels.subset.Sampling;
 import io.datamodels.testing.NoStdout;
@@ -70,7 +72,8 @@ class MlpLearnerTest {
             List<ModelTask> tasks = tasks(train.rows(), 8, 0.5, 11);
             double ref = referenceAccuracy(train, test, cfg, tasks);
             for (String mode : List.of("gather", "shared")) {
-                MlpLearner l = new MlpLearner(train, test, cfg.withMode(mode), Kernels.gemm(), 0.5);
+                MlpLearner l = new MlpLearner(train, test, cfg.withMode(mode), Kernels.gemm(), NarrowLinear.choose(),
+                        0.5);
                 double got = meanAccuracy(l.train(tasks, ACC));
                 assertEquals(ref, got, 0.005, cfg.hidden().length + " hidden layers, " + mode + " mode");
             }
@@ -90,7 +93,8 @@ class MlpLearnerTest {
             tasks.add(new ModelTask(i, all, 3));
         }
         for (MlpConfig cfg : List.of(MlpConfig.softmax(), MlpConfig.mlp())) {
-            double acc = meanAccuracy(new MlpLearner(train, test, cfg, Kernels.gemm(), 1.0).train(tasks, ACC));
+            double acc = meanAccuracy(new MlpLearner(train, test, cfg, Kernels.gemm(), NarrowLinear.choose(), 1.0)
+                    .train(tasks, ACC));
             assertTrue(acc >= 0.80, cfg + ": test accuracy " + acc);
         }
     }
@@ -103,7 +107,8 @@ class MlpLearnerTest {
                 "per_model");
         List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 5);
         float[][] xs = ReferenceMlp.standardised(train, test);
-        List<Outcome> outs = new MlpLearner(train, test, cfg, new ScalarGemm(), 0.5).train(tasks, Set.of(Outputs.LOGITS));
+        List<Outcome> outs = new MlpLearner(train, test, cfg, new ScalarGemm(), new ScalarNarrowLinear(), 0.5)
+                .train(tasks, Set.of(Outputs.LOGITS));
         for (int k = 0; k < tasks.size(); k++) {
             ReferenceMlp ref = ReferenceMlp.train(xs[0], train.labels(), train.cols(), 10, cfg, tasks.get(k));
             float[] logits = (float[]) ((Outcome.Ok) outs.get(k)).outputs().get(Outputs.LOGITS);
@@ -116,6 +121,64 @@ class MlpLearnerTest {
         }
     }
 
+    /**
+     * Softmax regression in gather mode runs its layer through the {@link NarrowLinear} it is given, not one it looks
+     * up: an injected scalar kernel (counting its calls) is used, and the models equal the reference trainer's, as
+     * they do with this JVM's default kernel.
+     */
+    @Test
+    void softmaxUsesTheInjectedNarrowKernelAndEqualsTheReference() {
+        Dataset train = EmbeddedSample.loadTrain().select(Selection.first(300));
+        Dataset test = EmbeddedSample.loadTest().select(Selection.first(50));
+        MlpConfig cfg = new MlpConfig(new int[0], 3, 32, 0.05, 0.9, 5e-4, "cosine", true, "gather", 4, "per_model",
+                "per_model");
+        List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 6);
+        float[][] xs = ReferenceMlp.standardised(train, test);
+        ScalarNarrowLinear scalar = new ScalarNarrowLinear();
+        int[] calls = {0};
+        NarrowLinear counting = new NarrowLinear() {
+            @Override
+            public String name() {
+                return scalar.name();
+            }
+
+            @Override
+            public void forward(float[] x, int d, int[] rows, int n, float[] wt, float[] bias, int outputs,
+                                float[] out, int ldo) {
+                synchronized (calls) {
+                    calls[0]++;
+                }
+                scalar.forward(x, d, rows, n, wt, bias, outputs, out, ldo);
+            }
+
+            @Override
+            public void weightGrad(float[] x, int d, int[] rows, int n, float[] g, int ldg, int outputs, float beta,
+                                   float[] gt) {
+                synchronized (calls) {
+                    calls[0]++;
+                }
+                scalar.weightGrad(x, d, rows, n, g, ldg, outputs, beta, gt);
+            }
+        };
+        for (NarrowLinear narrow : List.of(counting, NarrowLinear.choose())) {
+            List<Outcome> outs = new MlpLearner(train, test, cfg, Kernels.gemm(), narrow, 0.5)
+                    .train(tasks, Set.of(Outputs.LOGITS));
+            for (int k = 0; k < tasks.size(); k++) {
+                ReferenceMlp ref = ReferenceMlp.train(xs[0], train.labels(), train.cols(), 10, cfg, tasks.get(k));
+                float[] logits = (float[]) ((Outcome.Ok) outs.get(k)).outputs().get(Outputs.LOGITS);
+                for (int t = 0; t < test.rows(); t++) {
+                    float[] want = ref.logits(java.util.Arrays.copyOfRange(xs[1], t * test.cols(),
+                            (t + 1) * test.cols()));
+                    for (int c = 0; c < 10; c++) {
+                        assertEquals(want[c], logits[t * 10 + c], 1e-3, narrow.name() + ": model " + k + " target "
+                                + t);
+                    }
+                }
+            }
+        }
+        assertTrue(calls[0] > 0, "the injected kernel was not used");
+    }
+
     /** Shared mode trains each model of a group independently: one alone (softmax too) equals it in a group. */
     @Test
     void sharedModeGivesTheSameModelAloneAsInAGroup() {
@@ -124,7 +187,7 @@ class MlpLearnerTest {
         for (int[] hidden : List.of(new int[0], new int[]{8})) {
             MlpConfig cfg = new MlpConfig(hidden, 2, 16, 0.05, 0.9, 5e-4, "cosine", true, "shared", 3, "per_model",
                     "per_model");
-            MlpLearner l = new MlpLearner(train, test, cfg, Kernels.gemm(), 0.5);
+            MlpLearner l = new MlpLearner(train, test, cfg, Kernels.gemm(), NarrowLinear.choose(), 0.5);
             List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 4);
             List<Outcome> group = l.train(tasks, Set.of(Outputs.MARGINS));
             for (int k = 0; k < tasks.size(); k++) {
@@ -141,9 +204,11 @@ class MlpLearnerTest {
         MlpConfig cfg = new MlpConfig(new int[]{8}, 2, 16, 0.05, 0.9, 5e-4, "cosine", true, "shared", 3, "per_model",
                 "per_model");
         List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 9);
-        float[] ref = margins(new MlpLearner(train, test, cfg, new ScalarGemm(), 0.5).train(tasks, Set.of(Outputs.MARGINS)));
+        float[] ref = margins(new MlpLearner(train, test, cfg, new ScalarGemm(), new ScalarNarrowLinear(), 0.5)
+                .train(tasks, Set.of(Outputs.MARGINS)));
         for (var g : List.of(new VectorGemm(), Kernels.gemm())) {
-            float[] got = margins(new MlpLearner(train, test, cfg, g, 0.5).train(tasks, Set.of(Outputs.MARGINS)));
+            float[] got = margins(new MlpLearner(train, test, cfg, g, NarrowLinear.choose(), 0.5)
+                    .train(tasks, Set.of(Outputs.MARGINS)));
             assertArrayEquals(ref, got, 1e-3f, g.name());
         }
     }
@@ -166,7 +231,7 @@ class MlpLearnerTest {
         for (String mode : List.of("gather", "shared")) {
             MlpConfig cfg = new MlpConfig(new int[]{8}, 2, 32, 0.05, 0.9, 5e-4, "cosine", true, mode, 4, "per_model",
                     "per_model");
-            MlpLearner l = new MlpLearner(train, test, cfg, Kernels.gemm(), 0.5);
+            MlpLearner l = new MlpLearner(train, test, cfg, Kernels.gemm(), NarrowLinear.choose(), 0.5);
             List<ModelTask> tasks = tasks(train.rows(), 4, 0.5, 2);
             List<Outcome> together = l.train(tasks, Set.of(Outputs.MARGINS));
             List<Outcome> alone = l.train(List.of(tasks.get(2)), Set.of(Outputs.MARGINS));
@@ -182,7 +247,8 @@ class MlpLearnerTest {
     void outputsHaveTheirDocumentedMeaning() {
         Dataset train = EmbeddedSample.loadTrain().select(Selection.first(200));
         Dataset test = EmbeddedSample.loadTest().select(Selection.first(25));
-        MlpLearner l = new MlpLearner(train, test, MlpConfig.softmax(), Kernels.gemm(), 0.5);
+        MlpLearner l = new MlpLearner(train, test, MlpConfig.softmax(), Kernels.gemm(), NarrowLinear.choose(),
+                0.5);
         var out = ((Outcome.Ok) l.train(tasks(train.rows(), 1, 0.5, 1), Outputs.names()).getFirst()).outputs();
         float[] logits = (float[]) out.get(Outputs.LOGITS);
         float[] margins = (float[]) out.get(Outputs.MARGINS);
@@ -219,7 +285,8 @@ class MlpLearnerTest {
         assertThrows(IllegalArgumentException.class, () -> new MlpConfig(new int[]{}, 10, 128, 0.05, 0.9, 0,
                 "step", true, "auto", 16, "per_model", "per_model"));
         Dataset train = EmbeddedSample.loadTrain().select(Selection.first(100));
-        MlpLearner l = new MlpLearner(train, train, MlpConfig.softmax(), Kernels.gemm(), 0.5);
+        MlpLearner l = new MlpLearner(train, train, MlpConfig.softmax(), Kernels.gemm(), NarrowLinear.choose(),
+                0.5);
         var m = assertThrows(IllegalArgumentException.class, () -> l.train(tasks(99, 1, 0.5, 1), ACC));
         assertEquals("mask of model 0: expected length 100, got 99", m.getMessage());
     }

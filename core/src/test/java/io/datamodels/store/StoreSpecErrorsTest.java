@@ -176,7 +176,7 @@ class StoreSpecErrorsTest {
         assertEquals("_completed.npy: expected bool_ (N,) completion flags, got uint8 (5,)",
                 refused(StoreException.class));
         Files.delete(dir.resolve("_completed.npy"));
-        refused(StoreException.class, "_completed.npy: file does not exist in " + dir, "--spec FILE");
+        refused(StoreException.class, "_completed.npy: file does not exist in " + dir, Store.GIVE_SPEC);
     }
 
     @Test

@@ -2,14 +2,12 @@ package io.datamodels.train;
 
 import io.datamodels.Json;
 import io.datamodels.Provenance;
+import io.datamodels.data.DataBinding;
 import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
-import io.datamodels.kernel.Kernels;
 import io.datamodels.learn.Outputs;
 import io.datamodels.regress.Datamodels;
-import io.datamodels.store.DataBinding;
 import io.datamodels.store.Store;
-import io.datamodels.store.StoreInit;
 import io.datamodels.store.StoreMeta;
 import io.datamodels.store.StoreSpec;
 import io.datamodels.store.npy.DType;
@@ -74,7 +72,8 @@ class ModelQualityTest {
         ModelQuality def = train(binding, "default", "{}");
         assertEquals(26, def.classes());
         assertTrue(def.trainAcc() < 0.4, def.line());
-        assertTrue(def.warnings().getFirst().contains("--set lr=0.1 --set epochs=30"), def.warnings().toString());
+        assertTrue(def.warnings().getFirst().contains("(e.g. config fields lr=0.1, epochs=30)"),
+                def.warnings().toString());
         ModelQuality tuned = train(binding, "tuned", "{\"lr\": 0.1, \"epochs\": 30}");
         assertTrue(tuned.trainAcc() > 0.6 && tuned.targetAcc() > 0.6, tuned.line());
         assertEquals(List.of(), tuned.warnings());
@@ -82,12 +81,12 @@ class ModelQualityTest {
 
     private ModelQuality train(DataBinding binding, String name, String config) throws Exception {
         Path dir = tmp.resolve(name);
-        StoreInit.create(dir, binding, "bernoulli", 0.5, 0, 6, Outputs.keys(Outputs.DEFAULT), false, "test").close();
+        StoreInit.create(dir, binding, InitOptions.builder(6).command("test").build()).close();
         try (Store s = Store.open(dir, true)) {
-            Learners.Bound b = Learners.create(s, "softmax", Json.MAPPER.readTree(config), Kernels.gemm());
-            Runner.run(s, b.learner(), new Runner.Options(0, 6, 2, 0, 0), new Runner.Listener() {
-            });
-            return ModelQuality.of(s, b.classes());
+            TrainOptions o = TrainOptions.builder(LearnerKind.SOFTMAX).config(Json.MAPPER.readTree(config)).threads(2)
+                    .retries(0).build();
+            return Training.run(s, o, new Runner.Listener() {
+            }).quality();
         }
     }
 

@@ -1,11 +1,8 @@
-package io.datamodels.store;
+package io.datamodels.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.datamodels.ConfigException;
 import io.datamodels.Json;
-import io.datamodels.data.Dataset;
-import io.datamodels.data.DatasetSpec;
-import io.datamodels.data.Selection;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,8 +11,9 @@ import java.util.List;
 
 /**
  * Which data a store's model indices refer to: the training examples behind the mask columns and the target
- * examples behind the outputs, each a source plus a selection. Recorded in {@code store.json} with SHA-256
- * fingerprints of the selected data, so a later stage can check it reads the very same examples.
+ * examples behind the outputs, each a source plus a selection. Recorded in {@code store.json} as a
+ * {@link DatasetRef} with SHA-256 fingerprints of the selected data, so a later stage can check it reads the very
+ * same examples.
  *
  * @param trainSource  where the training examples come from
  * @param train        which of them form the training set S (mask column j = the j-th selected row)
@@ -25,7 +23,7 @@ import java.util.List;
 public record DataBinding(DatasetSpec trainSource, Selection train, DatasetSpec targetSource, Selection targets) {
 
     /** The selected data, loaded, and the reference to record in {@code store.json}. */
-    public record Loaded(Dataset train, Dataset targets, StoreMeta.DatasetRef ref) {
+    public record Loaded(Dataset train, Dataset targets, DatasetRef ref) {
     }
 
     /**
@@ -49,7 +47,7 @@ public record DataBinding(DatasetSpec trainSource, Selection train, DatasetSpec 
         Dataset full = src.load();
         Dataset tr = full.select(train);
         Dataset tg = (tsrc.equals(src) ? full : tsrc.load()).select(targets);
-        StoreMeta.DatasetRef ref = new StoreMeta.DatasetRef(Json.MAPPER.valueToTree(src), train.toString(),
+        DatasetRef ref = new DatasetRef(Json.MAPPER.valueToTree(src), train.toString(),
                 Json.MAPPER.valueToTree(tsrc), targets.toString(), tr.rows(), tg.rows(), tr.fingerprint(),
                 tg.fingerprint(), src.equals(trainSource) ? null : Json.MAPPER.valueToTree(trainSource),
                 tsrc.equals(targetSource) ? null : Json.MAPPER.valueToTree(targetSource));
@@ -73,36 +71,36 @@ public record DataBinding(DatasetSpec trainSource, Selection train, DatasetSpec 
     }
 
     /** The binding recorded in a store's metadata. */
-    public static DataBinding of(StoreMeta.DatasetRef ref) throws IOException {
+    public static DataBinding of(DatasetRef ref) throws IOException {
         try {
             DatasetSpec src = Json.MAPPER.treeToValue(ref.source(), DatasetSpec.class);
             DatasetSpec tsrc = ref.targetSource() == null ? defaultTargetSource(src)
                     : Json.MAPPER.treeToValue(ref.targetSource(), DatasetSpec.class);
             return new DataBinding(src, Selection.parse(ref.train()), tsrc, Selection.parse(ref.targets()));
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new ConfigException(Store.META_FILE + ": dataset: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new ConfigException(DatasetRef.RECORDED_IN + ": dataset: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
     /**
      * Loads the data a store was made for and checks that it is the same, byte for byte, as when the store was made.
      *
-     * @throws StoreException naming the selection whose fingerprint differs
+     * @throws DataFormatException naming the selection whose fingerprint differs
      */
-    public static Loaded loadVerified(StoreMeta.DatasetRef ref) throws IOException {
+    public static Loaded loadVerified(DatasetRef ref) throws IOException {
         return loadVerified(ref, null);
     }
 
     /**
-     * Loads the data of the store at {@code storeDir} as {@link #loadVerified(StoreMeta.DatasetRef)} does. Stores
-     * made before data paths were recorded absolute hold them relative to the folder {@code init} ran in, which they
+     * Loads the data of the store at {@code storeDir} as {@link #loadVerified(DatasetRef)} does. Stores
+     * made before data paths were recorded absolute hold them relative to the folder the store was made in, which they
      * do not record: such a path is tried against the working directory, then against each folder above
      * {@code storeDir} (nearest first), and the first place whose data has the recorded fingerprints is used.
      *
      * @param storeDir the store folder, or null to resolve relative paths against the working directory only
-     * @throws StoreException naming the path and every folder tried, if none holds the recorded data
+     * @throws DataFormatException naming the path and every folder tried, if none holds the recorded data
      */
-    public static Loaded loadVerified(StoreMeta.DatasetRef ref, Path storeDir) throws IOException {
+    public static Loaded loadVerified(DatasetRef ref, Path storeDir) throws IOException {
         DataBinding b = of(ref);
         if (storeDir == null || !(hasRelativePath(b.trainSource()) || hasRelativePath(b.targetSource()))) {
             return verified(b, ref);
@@ -126,25 +124,26 @@ public record DataBinding(DatasetSpec trainSource, Selection train, DatasetSpec 
             tried.add(base.toString());
             try {
                 return verified(c, ref);
-            } catch (StoreException | io.datamodels.data.DataFormatException e) {
+            } catch (DataFormatException e) {
                 // not the data the store was made from; try the next folder
             }
         }
-        throw new StoreException(Store.META_FILE + ": dataset.source.path: '" + b.trainSource().path()
-                + "' is relative to the folder init ran in, which this store does not record; expected the data with"
-                + " the recorded fingerprints under the working directory or a folder above the store, found it in none"
-                + (tried.isEmpty() ? " (the path exists in none of them)" : " (tried " + tried + ")")
-                + "; run from the folder init ran in");
+        throw new DataFormatException(DatasetRef.RECORDED_IN, "dataset.source.path: '" + b.trainSource().path()
+                + "' is relative to the folder the store was made in, which this store does not record; expected the"
+                + " data with the recorded fingerprints under the working directory or a folder above the store, found"
+                + " it in none" + (tried.isEmpty() ? " (the path exists in none of them)" : " (tried " + tried + ")")
+                + "; run from the folder the store was made in");
     }
 
-    private static Loaded verified(DataBinding b, StoreMeta.DatasetRef ref) throws IOException {
+    private static Loaded verified(DataBinding b, DatasetRef ref) throws IOException {
         Loaded l = b.load();
         if (!l.train().fingerprint().equals(ref.trainFingerprint())) {
-            throw new StoreException(Store.META_FILE + ": dataset.train_fingerprint: expected " + ref.trainFingerprint()
-                    + ", got " + l.train().fingerprint() + " (the training data changed since the store was made)");
+            throw new DataFormatException(DatasetRef.RECORDED_IN, "dataset.train_fingerprint: expected "
+                    + ref.trainFingerprint() + ", got " + l.train().fingerprint()
+                    + " (the training data changed since the store was made)");
         }
         if (!l.targets().fingerprint().equals(ref.targetsFingerprint())) {
-            throw new StoreException(Store.META_FILE + ": dataset.targets_fingerprint: expected "
+            throw new DataFormatException(DatasetRef.RECORDED_IN, "dataset.targets_fingerprint: expected "
                     + ref.targetsFingerprint() + ", got " + l.targets().fingerprint()
                     + " (the target data changed since the store was made)");
         }
