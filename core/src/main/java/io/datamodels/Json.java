@@ -2,7 +2,9 @@ package io.datamodels;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -23,8 +25,8 @@ import java.nio.file.Path;
  * without the mapper's own vocabulary.
  */
 public final class Json {
-    /** Shared, thread-safe mapper. */
-    public static final ObjectMapper MAPPER = new ObjectMapper()
+    /** The one mapper: configured here and never handed out, so no caller can change how the project reads JSON. */
+    private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -47,6 +49,42 @@ public final class Json {
     }
 
     private Json() {
+    }
+
+    /** {@code value} (a record, a map, a tree) as a JSON tree, in the JSON form that {@link #write} gives. */
+    public static <T extends JsonNode> T tree(Object value) {
+        return MAPPER.valueToTree(value);
+    }
+
+    /** A new empty JSON object. */
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    /**
+     * Parses {@code text} as a JSON tree; {@code source} names it in errors.
+     *
+     * @throws ConfigException for text that is not one well-formed JSON value
+     */
+    public static JsonNode parseTree(String source, String text) throws ConfigException {
+        try {
+            JsonNode n = MAPPER.readTree(text);
+            if (n == null || n.isMissingNode()) {
+                throw new ConfigException(source + ": malformed JSON: no value");
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": malformed JSON: " + describe(e));
+        }
+    }
+
+    /**
+     * Reads a JSON tree as {@code type}, with the checks and one-line errors of {@link #parse}.
+     *
+     * @throws ConfigException for an unknown or a bad field, naming {@code source} and the field
+     */
+    public static <T> T convert(String source, JsonNode node, Class<T> type) throws ConfigException {
+        return parse(source, node.toString(), type);
     }
 
     /** Serialises {@code value} as indented JSON. */

@@ -23,12 +23,12 @@ final class ConfigOverrides {
             String v = kv.substring(eq + 1);
             JsonNode val;
             try {
-                val = Json.MAPPER.readTree(v);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                val = Json.parseTree("--set", v);
+            } catch (io.datamodels.ConfigException e) {
                 val = null;
             }
             into.set(kv.substring(0, eq).strip(),
-                    val == null || val.isMissingNode() ? Json.MAPPER.getNodeFactory().textNode(v) : val);
+                    val == null || val.isMissingNode() ? com.fasterxml.jackson.databind.node.TextNode.valueOf(v) : val);
         }
         return into;
     }

@@ -83,7 +83,7 @@ final class TrainBench implements Callable<Integer> {
         DataBinding binding = new DataBinding(src, Selection.parse(train), DataBinding.defaultTargetSource(src),
                 Selection.parse(targets));
         LearnerKind kind = LearnerKind.of(learner);
-        var overrides = ConfigOverrides.apply(sets, Json.MAPPER.createObjectNode(), spec);
+        var overrides = ConfigOverrides.apply(sets, Json.object(), spec);
         if (gemmSize < 1 || models < 1 || repeats < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--gemm-size, --models and --repeats "
                     + "must be >= 1, got " + gemmSize + ", " + models + ", " + repeats);
@@ -110,7 +110,7 @@ final class TrainBench implements Callable<Integer> {
                         // MLP's own; each model trains runs_per_mask times.
                         ObjectNode mlpFields = (ObjectNode) training.config();
                         mlpFields.remove(Learners.RUNS_PER_MASK);
-                        MlpConfig cfg = Json.MAPPER.treeToValue(mlpFields, MlpConfig.class);
+                        MlpConfig cfg = Json.convert("learner config", mlpFields, MlpConfig.class);
                         int runs = Learners.runsPerMask(training.config());
                         mode = cfg.mode().equals("shared") ? "shared" : "gather";
                         var meta = s.meta().orElseThrow();

@@ -151,17 +151,12 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private ObjectNode overrides() throws Exception {
-        ObjectNode o = Json.MAPPER.createObjectNode();
+        ObjectNode o = Json.object();
         if (config != null) {
             if (!Files.exists(config)) {
                 throw new ConfigException(config + ": file does not exist");
             }
-            JsonNode n;
-            try {
-                n = Json.MAPPER.readTree(Files.readString(config));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new ConfigException(config.getFileName() + ": malformed JSON: " + e.getOriginalMessage());
-            }
+            JsonNode n = Json.parseTree(config.getFileName().toString(), Files.readString(config));
             if (!n.isObject()) {
                 throw new ConfigException(config.getFileName() + ": expected a JSON object, got " + n.getNodeType());
             }

@@ -139,11 +139,11 @@ class EvalCommandTest {
                 Files.copy(f, moved.resolve(f.getFileName()));
             }
         }
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) io.datamodels.Json.MAPPER.readTree(
-                moved.resolve("fit.json").toFile());
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) io.datamodels.Json.parseTree("test", java.nio.file.Files.readString(
+                moved.resolve("fit.json")));
         Path gone = tmp.resolve("gone");
         json.put("store", gone.toString());
-        Files.writeString(moved.resolve("fit.json"), io.datamodels.Json.MAPPER.writeValueAsString(json));
+        Files.writeString(moved.resolve("fit.json"), io.datamodels.Json.write(json));
         Path out = tmp.resolve("cf-moved");
         CliTest.Result r = CliTest.run("eval", "counterfactual", "--model", moved.toString(), "--target-range", "0:1",
                 "--k", "5", "--retrains", "1", "--out", out.toString());

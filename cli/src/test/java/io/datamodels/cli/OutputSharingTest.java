@@ -201,7 +201,7 @@ class OutputSharingTest {
 
         assertEquals(0, runIn(home, "init", "--store", "st", "--data", "csv:data/t.csv", "--train", "40",
                 "--targets", "40:60", "--models", "4", "--seed", "2"));
-        JsonNode ds = Json.MAPPER.readTree(home.resolve("st/store.json").toFile()).get("dataset");
+        JsonNode ds = Json.parseTree("test", java.nio.file.Files.readString(home.resolve("st/store.json"))).get("dataset");
         assertEquals(data.resolve("t.csv").toString(), ds.get("source").get("path").asText());
         assertEquals("data/t.csv", ds.get("source_as_given").get("path").asText());
         assertEquals(0, runIn(elsewhere, "train", "--store", home.resolve("st").toString(), "--learner", "softmax",
@@ -212,14 +212,14 @@ class OutputSharingTest {
         assertEquals(0, runIn(home, "init", "--store", "runs/old", "--data", "csv:data/t.csv", "--train", "40",
                 "--targets", "40:60", "--models", "3", "--seed", "2"));
         Path meta = home.resolve("runs/old/store.json");
-        ObjectNode root = (ObjectNode) Json.MAPPER.readTree(meta.toFile());
+        ObjectNode root = (ObjectNode) Json.parseTree("test", java.nio.file.Files.readString(meta));
         ObjectNode d = (ObjectNode) root.get("dataset");
         for (String k : List.of("source", "target_source")) {
             ((ObjectNode) d.get(k)).put("path", "data/t.csv");
         }
         d.remove("source_as_given");
         d.remove("target_source_as_given");
-        Files.writeString(meta, Json.MAPPER.writeValueAsString(root));
+        Files.writeString(meta, Json.write(root));
         assertEquals(0, runIn(elsewhere, "train", "--store", home.resolve("runs/old").toString(), "--learner",
                 "softmax", "--set", "epochs=1"));
         assertEquals(3, TrainProcesses.completed(home.resolve("runs/old")));

@@ -1,6 +1,5 @@
 package io.datamodels.data;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.datamodels.ConfigException;
 import io.datamodels.Json;
 
@@ -47,10 +46,10 @@ public record DataBinding(DatasetSpec trainSource, Selection train, DatasetSpec 
         Dataset full = src.load();
         Dataset tr = full.select(train);
         Dataset tg = (tsrc.equals(src) ? full : tsrc.load()).select(targets);
-        DatasetRef ref = new DatasetRef(Json.MAPPER.valueToTree(src), train.toString(),
-                Json.MAPPER.valueToTree(tsrc), targets.toString(), tr.rows(), tg.rows(), tr.fingerprint(),
-                tg.fingerprint(), src.equals(trainSource) ? null : Json.MAPPER.valueToTree(trainSource),
-                tsrc.equals(targetSource) ? null : Json.MAPPER.valueToTree(targetSource));
+        DatasetRef ref = new DatasetRef(Json.tree(src), train.toString(),
+                Json.tree(tsrc), targets.toString(), tr.rows(), tg.rows(), tr.fingerprint(),
+                tg.fingerprint(), src.equals(trainSource) ? null : Json.tree(trainSource),
+                tsrc.equals(targetSource) ? null : Json.tree(targetSource));
         return new Loaded(tr, tg, ref);
     }
 
@@ -72,12 +71,13 @@ public record DataBinding(DatasetSpec trainSource, Selection train, DatasetSpec 
 
     /** The binding recorded in a store's metadata. */
     public static DataBinding of(DatasetRef ref) throws IOException {
+        String field = DatasetRef.RECORDED_IN + ": dataset";
+        DatasetSpec src = Json.convert(field + ".source", ref.source(), DatasetSpec.class);
+        DatasetSpec tsrc = ref.targetSource() == null ? defaultTargetSource(src)
+                : Json.convert(field + ".target_source", ref.targetSource(), DatasetSpec.class);
         try {
-            DatasetSpec src = Json.MAPPER.treeToValue(ref.source(), DatasetSpec.class);
-            DatasetSpec tsrc = ref.targetSource() == null ? defaultTargetSource(src)
-                    : Json.MAPPER.treeToValue(ref.targetSource(), DatasetSpec.class);
             return new DataBinding(src, Selection.parse(ref.train()), tsrc, Selection.parse(ref.targets()));
-        } catch (JsonProcessingException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             throw new ConfigException(DatasetRef.RECORDED_IN + ": dataset: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }

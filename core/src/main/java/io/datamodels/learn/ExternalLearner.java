@@ -427,7 +427,7 @@ public final class ExternalLearner implements Learner {
 
     /** The schema as in {@code spec.json}: {"KEY": {"shape": [...], "dtype": "float32"}, ...}. */
     String schemaJson() {
-        return Json.MAPPER.valueToTree(schema).toString();
+        return Json.tree(schema).toString();
     }
 
     private Attempt runIn(Path tmp, ModelTask task, Set<String> keys) {
@@ -496,7 +496,7 @@ public final class ExternalLearner implements Learner {
             return new Attempt(failed("cannot start worker '" + cfg.command() + "': " + e.getMessage()), NOT_EXITED,
                     List.of());
         }
-        ObjectNode req = Json.MAPPER.createObjectNode();
+        ObjectNode req = Json.object();
         req.put("index", task.index());
         req.put("seed", modelSeed(task.seed(), task.index()));
         req.put("root_seed", task.seed());

@@ -1,6 +1,7 @@
 package io.datamodels.learn;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.datamodels.ConfigException;
 import io.datamodels.Json;
 
 import java.io.BufferedReader;
@@ -127,8 +128,8 @@ final class ExternalWorker {
         String at = "line " + lineNumber + ": ";
         JsonNode n;
         try {
-            n = Json.MAPPER.readTree(line);
-        } catch (IOException e) {
+            n = Json.parseTree("worker reply", line);
+        } catch (ConfigException e) {
             n = null;
         }
         if (n == null || !n.isObject()) {

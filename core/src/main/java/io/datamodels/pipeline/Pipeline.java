@@ -77,7 +77,7 @@ public final class Pipeline {
         checkEvalSizes(cfg, binding);
         Files.createDirectories(dir);
         // Through text, so that numbers compare with the node types a file read gives.
-        JsonNode cfgJson = Json.MAPPER.readTree(Json.write(cfg));
+        JsonNode cfgJson = Json.parseTree(RUN_JSON, Json.write(cfg));
         Path runJson = dir.resolve(RUN_JSON);
         if (Files.exists(runJson)) {
             RunRecord old = Json.read(runJson, RunRecord.class);
@@ -226,7 +226,7 @@ public final class Pipeline {
             }
             JsonNode fields = cfg.learnerConfig();
             TrainOptions options = TrainOptions.builder(cfg.learner())
-                    .config(fields == null || fields.isNull() ? Json.MAPPER.createObjectNode() : fields)
+                    .config(fields == null || fields.isNull() ? Json.object() : fields)
                     .threads(threads).gemm(gemm).command(COMMAND).build();
             Training.Result r;
             try (Training t = Training.start(s, options)) {

@@ -59,9 +59,9 @@ public final class Learners {
     public static JsonNode resolveConfig(LearnerKind kind, JsonNode overrides) throws ConfigException {
         String name = kind.jsonName();
         ObjectNode base = switch (kind) {
-            case MLP -> Json.MAPPER.valueToTree(MlpConfig.mlp());
-            case SOFTMAX -> Json.MAPPER.valueToTree(MlpConfig.softmax());
-            case EXTERNAL -> Json.MAPPER.createObjectNode().put("timeout_seconds",
+            case MLP -> Json.tree(MlpConfig.mlp());
+            case SOFTMAX -> Json.tree(MlpConfig.softmax());
+            case EXTERNAL -> Json.object().put("timeout_seconds",
                     ExternalConfig.DEFAULT_TIMEOUT_SECONDS);
         };
         if (overrides != null && !overrides.isNull()) {
@@ -82,7 +82,7 @@ public final class Learners {
         }
         Class<?> type = kind == LearnerKind.EXTERNAL ? ExternalConfig.class : MlpConfig.class;
         Object cfg = Json.parse(name + " config", base.toString(), type);
-        ObjectNode resolved = Json.MAPPER.valueToTree(cfg);
+        ObjectNode resolved = Json.tree(cfg);
         resolved.put(RUNS_PER_MASK, runs);
         return resolved;
     }
@@ -143,7 +143,7 @@ public final class Learners {
         if (kind == LearnerKind.EXTERNAL) {
             Map<String, StoreSpec.KeySpec> keys = new LinkedHashMap<>(store.spec().schema());
             keys.remove(Store.MASKS);
-            ExternalConfig ec = Json.MAPPER.treeToValue(specific(cfg), ExternalConfig.class);
+            ExternalConfig ec = Json.convert("learner config", specific(cfg), ExternalConfig.class);
             return new Bound(AveragingLearner.of(new ExternalLearner(ec, keys, m, ExternalLearner.Context.of(store)),
                     runs), cfg);
         }
@@ -158,7 +158,7 @@ public final class Learners {
                     + " (the training set), got " + m);
         }
         double alpha = meta.sampling() == null ? Double.NaN : meta.sampling().alpha();
-        MlpConfig mc = Json.MAPPER.treeToValue(specific(cfg), MlpConfig.class);
+        MlpConfig mc = Json.convert("learner config", specific(cfg), MlpConfig.class);
         return new Bound(AveragingLearner.of(new MlpLearner(data.train(), data.targets(), mc, gemm, narrow, alpha), runs), cfg,
                 Math.max(data.train().numClasses(), data.targets().numClasses()));
     }

@@ -77,7 +77,7 @@ public record TrainOptions(LearnerKind learner, ObjectNode config, int threads, 
     /** Builds {@link TrainOptions}; each setter replaces a default. */
     public static final class Builder {
         private final LearnerKind learner;
-        private ObjectNode config = Json.MAPPER.createObjectNode();
+        private ObjectNode config = Json.object();
         private int threads = Runtime.getRuntime().availableProcessors();
         private int retries = DEFAULT_RETRIES;
         private OptionalLong seed = OptionalLong.empty();
@@ -106,7 +106,7 @@ public record TrainOptions(LearnerKind learner, ObjectNode config, int threads, 
 
         /** Sets one config field, e.g. {@code set("epochs", 5)} or {@code set("hidden", new int[]{128, 64})}. */
         public Builder set(String field, Object value) {
-            config.set(Objects.requireNonNull(field, "field"), Json.MAPPER.valueToTree(value));
+            config.set(Objects.requireNonNull(field, "field"), Json.tree(value));
             return this;
         }
 

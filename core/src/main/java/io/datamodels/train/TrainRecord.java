@@ -59,7 +59,7 @@ public record TrainRecord(@JsonProperty("learner") LearnerKind learner,
             // recorded before runs_per_mask existed: those rows are single runs
             was = ((com.fasterxml.jackson.databind.node.ObjectNode) was.deepCopy()).put(Learners.RUNS_PER_MASK, 1);
         }
-        if (!was.equals(Json.MAPPER.readTree(config.toString()))) {
+        if (!was.equals(Json.parseTree(FILE, config.toString()))) {
             throw new StoreException(FILE + ": config: expected " + old.config + " (the store's rows so far), got "
                     + config + "; use a new store for another config");
         }

@@ -102,7 +102,7 @@ class RetrainEvalTest {
         StoreMeta meta = new StoreMeta(StoreMeta.FORMAT, sampling, null, Provenance.now("none", "test"));
         String command = "python3 " + q(script) + " " + q(tmp.resolve("truth.txt")) + " {mask} {out}";
         try (Store s = Store.init(store, new StoreSpec((long) N, schema), meta, false, sampling::mask)) {
-            var cfg = Learners.resolveConfig(LearnerKind.EXTERNAL, Json.MAPPER.readTree(
+            var cfg = Learners.resolveConfig(LearnerKind.EXTERNAL, Json.parseTree("test", 
                     Json.write(Map.of("command", command, "timeout_seconds", 60))));
             new TrainRecord(LearnerKind.EXTERNAL, cfg, "scalar", Provenance.now("none", "test")).recordOrCheck(s);
             // The fitted rows come from the same formula in Java; the script is exercised by the retraining.

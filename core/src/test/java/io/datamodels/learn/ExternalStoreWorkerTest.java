@@ -106,7 +106,7 @@ class ExternalStoreWorkerTest {
     }
 
     private static Learner bind(Store s, String command, boolean worker, int timeout) throws IOException {
-        ObjectNode o = Json.MAPPER.createObjectNode().put("command", command).put("timeout_seconds", timeout);
+        ObjectNode o = Json.object().put("command", command).put("timeout_seconds", timeout);
         if (worker) {
             o.put("mode", "worker");
         }
@@ -217,7 +217,7 @@ class ExternalStoreWorkerTest {
             assertEquals(N, lines.size());
             Set<Long> seeds = new HashSet<>();
             for (String line : lines) {
-                var n = Json.MAPPER.readTree(line);
+                var n = Json.parseTree("test", line);
                 long i = n.get("index").asLong();
                 assertEquals(SEED, n.get("root").asLong());
                 assertEquals(n.get("seed_py").asLong(), n.get("seed").asLong(), "seed = documented SplitMix64");

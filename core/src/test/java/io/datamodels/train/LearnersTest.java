@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class LearnersTest {
     private static String error(String name, String overrides) {
         return assertThrows(ConfigException.class,
-                () -> Learners.resolveConfig(LearnerKind.of(name), Json.MAPPER.readTree(overrides))).getMessage();
+                () -> Learners.resolveConfig(LearnerKind.of(name), Json.parseTree("test", overrides))).getMessage();
     }
 
     @Test
@@ -24,9 +24,9 @@ class LearnersTest {
         assertEquals("mlp config: hidden: expected at least one hidden layer width, got []; use learner softmax for "
                 + "softmax regression", error("mlp", "{\"hidden\": []}"));
         // Fields that agree with the learner still work, and the resolved config says what will be trained.
-        assertEquals("[]", Learners.resolveConfig(LearnerKind.SOFTMAX, Json.MAPPER.readTree("{\"hidden\": []}"))
+        assertEquals("[]", Learners.resolveConfig(LearnerKind.SOFTMAX, Json.parseTree("test", "{\"hidden\": []}"))
                 .get("hidden").toString());
-        assertEquals("[128,64]", Learners.resolveConfig(LearnerKind.MLP, Json.MAPPER.readTree("{\"hidden\": [128, 64]}"))
+        assertEquals("[128,64]", Learners.resolveConfig(LearnerKind.MLP, Json.parseTree("test", "{\"hidden\": [128, 64]}"))
                 .get("hidden").toString());
     }
 

@@ -83,7 +83,7 @@ class ModelQualityTest {
         Path dir = tmp.resolve(name);
         StoreInit.create(dir, binding, InitOptions.builder(6).command("test").build()).close();
         try (Store s = Store.open(dir, true)) {
-            TrainOptions o = TrainOptions.builder(LearnerKind.SOFTMAX).config(Json.MAPPER.readTree(config)).threads(2)
+            TrainOptions o = TrainOptions.builder(LearnerKind.SOFTMAX).config(Json.parseTree("test", config)).threads(2)
                     .retries(0).build();
             return Training.run(s, o, new Runner.Listener() {
             }).quality();

@@ -86,7 +86,7 @@ class TrainingTest {
     /** Failed before the default moved into the core: "timeout_seconds must be >= 1, got 0". */
     @Test
     void externalLearnerRunsWithoutATimeoutAndRecordsTheCoreDefault() throws Exception {
-        var resolved = Learners.resolveConfig(LearnerKind.EXTERNAL, Json.MAPPER.readTree("{\"command\": \"true\"}"));
+        var resolved = Learners.resolveConfig(LearnerKind.EXTERNAL, Json.parseTree("test", "{\"command\": \"true\"}"));
         assertEquals(3600, ExternalConfig.DEFAULT_TIMEOUT_SECONDS);
         assertEquals(ExternalConfig.DEFAULT_TIMEOUT_SECONDS, resolved.get("timeout_seconds").asInt());
         Python.assumeNumpy();
