@@ -3,6 +3,9 @@ package io.datamodels.cli;
 import io.datamodels.IndexRange;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.regress.FitException;
+import io.datamodels.regress.FitListener;
+import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
 import io.datamodels.store.Store;
@@ -81,33 +84,32 @@ final class FitCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         IndexRange range = targets == null ? null : RangeArg.parse(spec, "--target-range", targets);
         IndexRange modelRows = rows == null ? null : RangeArg.parseRows(spec, "--rows", rows);
-        LassoConfig cfg = new LassoConfig(lambdas, ratio, valFraction, seed, tolerance, 10_000, patience, minLambdas,
-                threads.count(), outlierZ);
+        LassoConfig cfg = LassoConfig.defaults().with(lambdas, ratio, valFraction, seed)
+                .withTolerance(tolerance, patience, minLambdas).withThreads(threads.count()).withOutlierZ(outlierZ);
         Gemm gemm = Kernels.gemm();
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (Store s = specFile.open(store.store, false); Progress p = Progress.create(w, "fit", "targets")) {
             if (modelRows != null) {
                 RangeArg.requireWithin(spec, "--rows", modelRows, s.numModels());
             }
-            Fitter.Summary sum = Fitter.fit(s, x, y, range == null ? null : range.from(),
-                    range == null ? null : range.to(), modelRows == null ? 0 : modelRows.from(),
-                    modelRows == null ? Long.MAX_VALUE : modelRows.to(), cfg, gemm, output.out,
-                    output.force, cmd, new Fitter.Listener() {
-                @Override
-                public void started(int n) {
-                    p.start(n);
-                }
+            FitRequest req = FitRequest.builder().masksKey(x).outputsKey(y).targets(range).models(modelRows)
+                    .config(cfg).gemm(gemm).force(output.force).command(cmd).listener(new FitListener() {
+                        @Override
+                        public void started(int n) {
+                            p.start(n);
+                        }
 
-                @Override
-                public void targetDone() {
-                    p.step(1);
-                }
+                        @Override
+                        public void targetDone() {
+                            p.step(1);
+                        }
 
-                @Override
-                public void phase(String name) {
-                    p.message("fit: " + name);
-                }
-            });
+                        @Override
+                        public void phase(String name) {
+                            p.message("fit: " + name);
+                        }
+                    }).build();
+            Fitter.Summary sum = fit(s, req);
             w.printf("fit %d targets on %d training examples from %d completed models (%d train, %d validation; %d "
                             + "not completed, left out) in %.1f s; max KKT violation %.1e of lambda%n",
                     sum.targetTo() - sum.targetFrom(), sum.trainSize(), sum.modelsCompleted(), sum.modelsTrain(),
@@ -141,5 +143,17 @@ final class FitCommand implements Callable<Integer> {
             w.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /** {@link Fitter#fit}, with a fault in the target range reported as one in {@code --target-range}. */
+    private Fitter.Summary fit(Store s, FitRequest req) throws java.io.IOException {
+        try {
+            return Fitter.fit(s, output.out, req);
+        } catch (FitException e) {
+            if (FitRequest.TARGETS.equals(e.field())) {
+                throw new FitException("--target-range: " + e.detail());
+            }
+            throw e;
+        }
     }
 }

@@ -37,7 +37,7 @@ public final class Main {
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             int code = exitCodeOf(ex);
-            String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+            String msg = message(ex);
             cmd.getErr().println(cmd.getCommandName() + ": error: " + msg.lines().findFirst().orElse(msg));
             if (code == ExitCodes.INTERNAL) {
                 ex.printStackTrace(cmd.getErr());
@@ -53,6 +53,16 @@ public final class Main {
             return ExitCodes.USAGE;
         });
         return cl.execute(args);
+    }
+
+    /** The message of {@code ex}, with the option that replaces an existing output named as the flag. */
+    static String message(Throwable ex) {
+        Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        if (e instanceof FileAlreadyExistsException f
+                && io.datamodels.store.AtomicFiles.NOT_REPLACED.equals(f.getReason())) {
+            return f.getFile() + ": already exists (pass --force to replace it)";
+        }
+        return ex.getMessage() == null ? ex.toString() : ex.getMessage();
     }
 
     /** Bad input is 3, failed output 4, anything unexpected 70. */

@@ -99,4 +99,45 @@ public record LassoConfig(@JsonProperty("lambdas") int lambdas,
         return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tolerance, maxSweeps, patience, minLambdas,
                 threads, z);
     }
+
+    /** A copy with another path length. */
+    public LassoConfig withLambdas(int n) {
+        return with(n, lambdaRatio, valFraction, seed);
+    }
+
+    /** A copy with another smallest lambda, as a fraction of lambda_max. */
+    public LassoConfig withLambdaRatio(double ratio) {
+        return with(lambdas, ratio, valFraction, seed);
+    }
+
+    /** A copy with another validation fraction. */
+    public LassoConfig withValFraction(double fraction) {
+        return with(lambdas, lambdaRatio, fraction, seed);
+    }
+
+    /** A copy with another seed of the train/validation split. */
+    public LassoConfig withSeed(long s) {
+        return with(lambdas, lambdaRatio, valFraction, s);
+    }
+
+    /** A copy with another coordinate-descent tolerance. */
+    public LassoConfig withTolerance(double tol) {
+        return withTolerance(tol, patience, minLambdas);
+    }
+
+    /** A copy with another early-stopping patience. */
+    public LassoConfig withPatience(int p) {
+        return withTolerance(tolerance, p, minLambdas);
+    }
+
+    /** A copy with another least number of lambdas before an early stop. */
+    public LassoConfig withMinLambdas(int n) {
+        return withTolerance(tolerance, patience, n);
+    }
+
+    /** A copy with another cap on sweeps per lambda. */
+    public LassoConfig withMaxSweeps(int n) {
+        return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tolerance, n, patience, minLambdas, threads,
+                outlierZ);
+    }
 }

@@ -218,16 +218,19 @@ public final class AtomicFiles {
         }
     }
 
+    /** The reason of {@link #requireAbsent}'s refusal: an output that exists, and replacing was not asked for. */
+    public static final String NOT_REPLACED = "already exists (replacing it was not asked for)";
+
     /**
      * Fails early, before any work, when an output {@code path} exists and may not be replaced.
      *
      * @return what is at {@code path} now, for the final check of {@link #createDirectory} or {@link #write}
-     * @throws FileAlreadyExistsException naming the path and the --force option
+     * @throws FileAlreadyExistsException naming the path, with reason {@link #NOT_REPLACED}
      */
     public static Snapshot requireAbsent(Path path, boolean replace) throws IOException {
         Snapshot s = Snapshot.of(path);
         if (!replace && !s.absent()) {
-            throw new FileAlreadyExistsException(path.toString(), null, "already exists (pass --force to replace it)");
+            throw new FileAlreadyExistsException(path.toString(), null, NOT_REPLACED);
         }
         return s;
     }
