@@ -77,14 +77,14 @@ class StoreTest {
         Path dir = Files.createDirectory(parent.resolve("store"));
         Files.writeString(dir.resolve("keep.txt"), "mine");
         FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> newStore(4, s));
-        assertTrue(e.getMessage().contains("--force"), e.getMessage());
+        assertEquals(AtomicFiles.NOT_REPLACED, e.getReason(), e.getMessage());
         assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
         assertEquals(List.of("keep.txt"), listing(dir));
 
         Path file = Files.writeString(parent.resolve("plain"), "x");
         FileAlreadyExistsException f = assertThrows(FileAlreadyExistsException.class,
                 () -> Store.init(file, spec(4, M, T), meta(s), false));
-        assertTrue(f.getMessage().contains("--force"), f.getMessage());
+        assertEquals(AtomicFiles.NOT_REPLACED, f.getReason(), f.getMessage());
         assertEquals("x", Files.readString(file));
         assertEquals(List.of("plain", "store"), listing(parent));
     }
