@@ -72,7 +72,7 @@ final class FitBench implements Callable<Integer> {
         syn.writeStore(store, n, Set.of());
         out.printf("store: N=%d m=%d T=%d s=%d written in %.1f s%n", n, m, t, s, (System.nanoTime() - t0) / 1e9);
         out.flush();
-        LassoConfig cfg = LassoConfig.defaults().with(lambdas, 1e-2, 0.1, 0).withThreads(th);
+        LassoConfig cfg = LassoConfig.defaults().withLambdas(lambdas).withThreads(th);
         try (Store st = Store.open(store, false)) {
             long t1 = System.nanoTime();
             Fitter.Summary sum = Fitter.fit(st, fit, FitRequest.builder().masksKey("masks").outputsKey("y")

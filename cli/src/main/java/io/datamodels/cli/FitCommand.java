@@ -38,26 +38,32 @@ final class FitCommand implements Callable<Integer> {
             description = "Fit only target columns A..B-1 (default: all).")
     String targets;
 
-    @Option(names = "--val-fraction", defaultValue = "0.1", description = "Held-out fraction (default ${DEFAULT-VALUE}).")
+    @Option(names = "--val-fraction", defaultValue = "" + LassoConfig.DEFAULT_VAL_FRACTION,
+            description = "Held-out fraction (default ${DEFAULT-VALUE}).")
     double valFraction;
 
-    @Option(names = "--lambdas", defaultValue = "100", description = "Path length (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lambdas", defaultValue = "" + LassoConfig.DEFAULT_LAMBDAS,
+            description = "Path length (default ${DEFAULT-VALUE}).")
     int lambdas;
 
-    @Option(names = "--lambda-ratio", defaultValue = "1e-2", description = "Smallest lambda / lambda_max (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lambda-ratio", defaultValue = "" + LassoConfig.DEFAULT_LAMBDA_RATIO,
+            description = "Smallest lambda / lambda_max (default ${DEFAULT-VALUE}).")
     double ratio;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Split seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + LassoConfig.DEFAULT_SEED,
+            description = "Split seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--tolerance", defaultValue = "1e-10",
+    @Option(names = "--tolerance", defaultValue = "" + LassoConfig.DEFAULT_TOLERANCE,
             description = "Coordinate descent stops when max (delta w)^2 <= tolerance * var(y) (default ${DEFAULT-VALUE}).")
     double tolerance;
 
-    @Option(names = "--patience", defaultValue = "5", description = "Stop a path after this many rises of validation MSE (default ${DEFAULT-VALUE}).")
+    @Option(names = "--patience", defaultValue = "" + LassoConfig.DEFAULT_PATIENCE,
+            description = "Stop a path after this many rises of validation MSE (default ${DEFAULT-VALUE}).")
     int patience;
 
-    @Option(names = "--min-lambdas", defaultValue = "10", description = "... but not before this many lambdas (default ${DEFAULT-VALUE}).")
+    @Option(names = "--min-lambdas", defaultValue = "" + LassoConfig.DEFAULT_MIN_LAMBDAS,
+            description = "... but not before this many lambdas (default ${DEFAULT-VALUE}).")
     int minLambdas;
 
     @Mixin
@@ -67,7 +73,7 @@ final class FitCommand implements Callable<Integer> {
             description = "Use only the completed models among rows A..B-1; N alone means 0:N (default: all rows).")
     String rows;
 
-    @Option(names = "--outlier-z", paramLabel = "Z", defaultValue = "0",
+    @Option(names = "--outlier-z", paramLabel = "Z", defaultValue = "" + LassoConfig.DEFAULT_OUTLIER_Z,
             description = "Leave out models whose output on some fitted target is more than Z robust standard "
                     + "deviations (1.4826 x MAD over models) from its median, e.g. diverged training runs; 0 keeps "
                     + "all (default ${DEFAULT-VALUE}).")
