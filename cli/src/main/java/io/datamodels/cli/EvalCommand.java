@@ -1,7 +1,9 @@
 package io.datamodels.cli;
 
+import io.datamodels.eval.HeldOutException;
 import io.datamodels.eval.Lds;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.regress.FitFolder;
 import io.datamodels.regress.Fitter;
 import io.datamodels.store.Store;
 import picocli.CommandLine.Command;
@@ -58,9 +60,8 @@ final class EvalCommand {
             PrintWriter w = spec.commandLine().getOut();
             output.requireAbsent();
             try (Store s = specFile.open(heldOut, false)) {
-                Lds.Result r = Lds.run(model.model, s, Kernels.gemm(), seed, assumeSameData, allowInSample);
-                int from = io.datamodels.Json.read(model.model.resolve(Fitter.FIT_JSON), Fitter.Summary.class)
-                        .targetFrom();
+                Lds.Result r = lds(s);
+                int from = FitFolder.readSummary(model.model).targetFrom();
                 Lds.write(r, from, output.out, output.force);
                 Lds.Summary m = r.summary();
                 w.printf((m.inSample() != null ? "IN-SAMPLE " : "") + "LDS over %d targets and %d held-out models: mean Spearman %.3f (95%% CI %.3f..%.3f), mean "
@@ -79,6 +80,18 @@ final class EvalCommand {
                 w.flush();
             }
             return ExitCodes.OK;
+        }
+
+        /** {@link Lds#run}, with a refusal that an option would relax naming that option's flag. */
+        private Lds.Result lds(Store s) throws java.io.IOException {
+            try {
+                return Lds.run(model.model, s, Kernels.gemm(), seed, assumeSameData, allowInSample);
+            } catch (HeldOutException e) {
+                throw new io.datamodels.store.StoreException(e.messageNaming(switch (e.relax()) {
+                    case ASSUME_SAME_DATA -> "--assume-same-data";
+                    case ALLOW_IN_SAMPLE -> "--allow-in-sample";
+                }));
+            }
         }
     }
 
@@ -129,7 +142,7 @@ final class EvalCommand {
                 throw new java.nio.file.NoSuchFileException(fitJson + ": does not exist (--model: expected a folder "
                         + "written by 'fit')");
             }
-            String recorded = io.datamodels.Json.read(fitJson, Fitter.Summary.class).store();
+            String recorded = FitFolder.readSummary(model.model).store();
             Path rec = recorded == null ? null : Path.of(recorded);
             if (store == null) {
                 if (rec == null || !java.nio.file.Files.isDirectory(rec)) {

@@ -2,6 +2,8 @@ package io.datamodels.cli;
 
 import io.datamodels.kernel.Gemm;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.regress.FitListener;
+import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
 import io.datamodels.regress.PathCheck;
@@ -70,17 +72,17 @@ final class FitBench implements Callable<Integer> {
         syn.writeStore(store, n, Set.of());
         out.printf("store: N=%d m=%d T=%d s=%d written in %.1f s%n", n, m, t, s, (System.nanoTime() - t0) / 1e9);
         out.flush();
-        LassoConfig cfg = LassoConfig.defaults().with(lambdas, 1e-2, 0.1, 0).withThreads(th);
+        LassoConfig cfg = LassoConfig.defaults().withLambdas(lambdas).withThreads(th);
         try (Store st = Store.open(store, false)) {
             long t1 = System.nanoTime();
-            Fitter.Summary sum = Fitter.fit(st, "masks", "y", null, null, cfg, gemm, fit, true, "datamodels bench fit",
-                    new Fitter.Listener() {
+            Fitter.Summary sum = Fitter.fit(st, fit, FitRequest.builder().masksKey("masks").outputsKey("y")
+                    .config(cfg).gemm(gemm).force(true).command("datamodels bench fit").listener(new FitListener() {
                         @Override
                         public void phase(String name) {
                             out.printf("  %.1f s: %s%n", (System.nanoTime() - t1) / 1e9, name);
                             out.flush();
                         }
-                    });
+                    }).build());
             double secs = (System.nanoTime() - t1) / 1e9;
             out.printf("fit: %d targets in %.1f s (%s kernel, %d threads), %.3f s per target; peak RSS %s; max KKT "
                             + "violation %.1e of lambda%n", t, secs, gemm.name(), th, secs / t, peakRss(),

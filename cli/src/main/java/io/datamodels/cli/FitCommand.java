@@ -3,6 +3,9 @@ package io.datamodels.cli;
 import io.datamodels.IndexRange;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.regress.FitException;
+import io.datamodels.regress.FitListener;
+import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
 import io.datamodels.store.Store;
@@ -35,26 +38,32 @@ final class FitCommand implements Callable<Integer> {
             description = "Fit only target columns A..B-1 (default: all).")
     String targets;
 
-    @Option(names = "--val-fraction", defaultValue = "0.1", description = "Held-out fraction (default ${DEFAULT-VALUE}).")
+    @Option(names = "--val-fraction", defaultValue = "" + LassoConfig.DEFAULT_VAL_FRACTION,
+            description = "Held-out fraction (default ${DEFAULT-VALUE}).")
     double valFraction;
 
-    @Option(names = "--lambdas", defaultValue = "100", description = "Path length (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lambdas", defaultValue = "" + LassoConfig.DEFAULT_LAMBDAS,
+            description = "Path length (default ${DEFAULT-VALUE}).")
     int lambdas;
 
-    @Option(names = "--lambda-ratio", defaultValue = "1e-2", description = "Smallest lambda / lambda_max (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lambda-ratio", defaultValue = "" + LassoConfig.DEFAULT_LAMBDA_RATIO,
+            description = "Smallest lambda / lambda_max (default ${DEFAULT-VALUE}).")
     double ratio;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Split seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + LassoConfig.DEFAULT_SEED,
+            description = "Split seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--tolerance", defaultValue = "1e-10",
+    @Option(names = "--tolerance", defaultValue = "" + LassoConfig.DEFAULT_TOLERANCE,
             description = "Coordinate descent stops when max (delta w)^2 <= tolerance * var(y) (default ${DEFAULT-VALUE}).")
     double tolerance;
 
-    @Option(names = "--patience", defaultValue = "5", description = "Stop a path after this many rises of validation MSE (default ${DEFAULT-VALUE}).")
+    @Option(names = "--patience", defaultValue = "" + LassoConfig.DEFAULT_PATIENCE,
+            description = "Stop a path after this many rises of validation MSE (default ${DEFAULT-VALUE}).")
     int patience;
 
-    @Option(names = "--min-lambdas", defaultValue = "10", description = "... but not before this many lambdas (default ${DEFAULT-VALUE}).")
+    @Option(names = "--min-lambdas", defaultValue = "" + LassoConfig.DEFAULT_MIN_LAMBDAS,
+            description = "... but not before this many lambdas (default ${DEFAULT-VALUE}).")
     int minLambdas;
 
     @Mixin
@@ -64,7 +73,7 @@ final class FitCommand implements Callable<Integer> {
             description = "Use only the completed models among rows A..B-1; N alone means 0:N (default: all rows).")
     String rows;
 
-    @Option(names = "--outlier-z", paramLabel = "Z", defaultValue = "0",
+    @Option(names = "--outlier-z", paramLabel = "Z", defaultValue = "" + LassoConfig.DEFAULT_OUTLIER_Z,
             description = "Leave out models whose output on some fitted target is more than Z robust standard "
                     + "deviations (1.4826 x MAD over models) from its median, e.g. diverged training runs; 0 keeps "
                     + "all (default ${DEFAULT-VALUE}).")
@@ -81,33 +90,32 @@ final class FitCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         IndexRange range = targets == null ? null : RangeArg.parse(spec, "--target-range", targets);
         IndexRange modelRows = rows == null ? null : RangeArg.parseRows(spec, "--rows", rows);
-        LassoConfig cfg = new LassoConfig(lambdas, ratio, valFraction, seed, tolerance, 10_000, patience, minLambdas,
-                threads.count(), outlierZ);
+        LassoConfig cfg = LassoConfig.defaults().with(lambdas, ratio, valFraction, seed)
+                .withTolerance(tolerance, patience, minLambdas).withThreads(threads.count()).withOutlierZ(outlierZ);
         Gemm gemm = Kernels.gemm();
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (Store s = specFile.open(store.store, false); Progress p = Progress.create(w, "fit", "targets")) {
             if (modelRows != null) {
                 RangeArg.requireWithin(spec, "--rows", modelRows, s.numModels());
             }
-            Fitter.Summary sum = Fitter.fit(s, x, y, range == null ? null : range.from(),
-                    range == null ? null : range.to(), modelRows == null ? 0 : modelRows.from(),
-                    modelRows == null ? Long.MAX_VALUE : modelRows.to(), cfg, gemm, output.out,
-                    output.force, cmd, new Fitter.Listener() {
-                @Override
-                public void started(int n) {
-                    p.start(n);
-                }
+            FitRequest req = FitRequest.builder().masksKey(x).outputsKey(y).targets(range).models(modelRows)
+                    .config(cfg).gemm(gemm).force(output.force).command(cmd).listener(new FitListener() {
+                        @Override
+                        public void started(int n) {
+                            p.start(n);
+                        }
 
-                @Override
-                public void targetDone() {
-                    p.step(1);
-                }
+                        @Override
+                        public void targetDone() {
+                            p.step(1);
+                        }
 
-                @Override
-                public void phase(String name) {
-                    p.message("fit: " + name);
-                }
-            });
+                        @Override
+                        public void phase(String name) {
+                            p.message("fit: " + name);
+                        }
+                    }).build();
+            Fitter.Summary sum = fit(s, req);
             w.printf("fit %d targets on %d training examples from %d completed models (%d train, %d validation; %d "
                             + "not completed, left out) in %.1f s; max KKT violation %.1e of lambda%n",
                     sum.targetTo() - sum.targetFrom(), sum.trainSize(), sum.modelsCompleted(), sum.modelsTrain(),
@@ -141,5 +149,17 @@ final class FitCommand implements Callable<Integer> {
             w.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /** {@link Fitter#fit}, with a fault in the target range reported as one in {@code --target-range}. */
+    private Fitter.Summary fit(Store s, FitRequest req) throws java.io.IOException {
+        try {
+            return Fitter.fit(s, output.out, req);
+        } catch (FitException e) {
+            if (FitRequest.TARGETS.equals(e.field())) {
+                throw new FitException("--target-range: " + e.detail());
+            }
+            throw e;
+        }
     }
 }

@@ -38,12 +38,7 @@ public final class Main {
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             int code = exitCodeOf(ex);
-            String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-            if (ex instanceof FileAlreadyExistsException f && AtomicFiles.EXISTS.equals(f.getReason())
-                    && cmd.getCommandSpec().findOption("--force") != null) {
-                // the library says replacing was not asked for; here it is asked for with --force
-                msg = f.getFile() + ": already exists (pass --force to replace it)";
-            }
+            String msg = message(ex, cmd.getCommandSpec().findOption("--force") != null);
             cmd.getErr().println(cmd.getCommandName() + ": error: " + msg.lines().findFirst().orElse(msg));
             if (code == ExitCodes.INTERNAL) {
                 ex.printStackTrace(cmd.getErr());
@@ -59,6 +54,19 @@ public final class Main {
             return ExitCodes.USAGE;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The message of {@code ex}; an existing output that the library did not replace names the {@code --force} flag
+     * where the command has one.
+     */
+    static String message(Throwable ex, boolean hasForce) {
+        Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        if (hasForce && e instanceof FileAlreadyExistsException f
+                && io.datamodels.store.AtomicFiles.EXISTS.equals(f.getReason())) {
+            return f.getFile() + ": already exists (pass --force to replace it)";
+        }
+        return ex.getMessage() == null ? ex.toString() : ex.getMessage();
     }
 
     /** Bad input is 3, failed output 4, anything unexpected 70. */

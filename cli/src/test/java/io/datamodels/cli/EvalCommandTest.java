@@ -58,6 +58,7 @@ class EvalCommandTest {
                 out.toString());
         assertEquals(ExitCodes.INPUT, r.code(), r.err());
         assertTrue(r.err().contains("is the fitted store: an LDS on them is in-sample"), r.err());
+        assertTrue(r.err().contains("another seed (--allow-in-sample evaluates it anyway, and says so)"), r.err());
         assertFalse(Files.exists(out));
         CliTest.Result a = CliTest.run("eval", "lds", "--model", fit.toString(), "--held-out", store.toString(), "--out",
                 out.toString(), "--allow-in-sample");

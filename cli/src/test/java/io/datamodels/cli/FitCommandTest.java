@@ -86,7 +86,8 @@ class FitCommandTest {
         CliTest.Result range = CliTest.run("fit", "--store", store.toString(), "--out", tmp.resolve("x").toString(),
                 "--target-range", "4:13");
         assertEquals(ExitCodes.INPUT, range.code());
-        assertTrue(range.err().contains("expected a range within [0, 12)"), range.err());
+        assertTrue(range.err().startsWith("fit: error: --target-range: expected a range within [0, 12) of margins, "
+                + "got 4:13\n"), range.err());
         assertFalse(Files.exists(tmp.resolve("x")));
         for (String bad : new String[]{"5:2", "4", "a:8"}) {
             CliTest.Result usage = CliTest.run("fit", "--store", store.toString(), "--out", tmp.resolve("x").toString(),

@@ -3,13 +3,14 @@ package io.datamodels.eval;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.datamodels.Json;
 import io.datamodels.kernel.Gemm;
+import io.datamodels.regress.BaseSet;
 import io.datamodels.regress.Datamodels;
 import io.datamodels.regress.FitException;
+import io.datamodels.regress.FitFolder;
 import io.datamodels.regress.Fitter;
 import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.Store;
 import io.datamodels.subset.BitMask;
-import io.datamodels.subset.Sampling;
 import io.datamodels.train.Runner;
 
 import java.io.IOException;
@@ -33,9 +34,7 @@ import java.util.List;
  */
 public record Counterfactual(int[] targets, int[] ks, String base, int retrains, long seed) {
     public Counterfactual {
-        if (!base.equals("full") && !base.equals("random")) {
-            throw new IllegalArgumentException("base must be one of [full, random], got '" + base + "'");
-        }
+        BaseSet.parse(base);
         if (retrains < 1) {
             throw new IllegalArgumentException("retrains must be >= 1, got " + retrains);
         }
@@ -72,11 +71,11 @@ public record Counterfactual(int[] targets, int[] ks, String base, int retrains,
      */
     public Result run(Path fitDir, Store store, Path workDir, Gemm gemm, int threads, Runner.Listener listener)
             throws IOException {
-        Lds.Fitted f = Lds.Fitted.load(fitDir, store);
+        FitFolder f = FitFolder.load(fitDir, store);
         Fitter.Summary fit = f.summary();
         Datamodels dm = f.datamodels();
         int m = dm.trainSize();
-        BitMask baseMask = baseMask(base, store, seed, m);
+        BitMask baseMask = BaseSet.parse(base).mask(store, seed, m);
         int baseSize = baseMask.cardinality();
         for (int k : ks) {
             if (k > baseSize) {
@@ -148,28 +147,6 @@ public record Counterfactual(int[] targets, int[] ks, String base, int retrains,
         double[] a = points.stream().mapToDouble(Point::actual).toArray();
         return new Result(points, new Summary(points.size(), Correlation.pearson(p, a), Correlation.spearman(p, a),
                 ks.clone(), pk, sk, base, retrains, baseSize));
-    }
-
-    /**
-     * The size of the base set a store with this sampler and alpha gets ({@link #baseMask}): what k may reach,
-     * known before any store exists.
-     */
-    public static int baseSize(String base, String sampler, double alpha, long seed, int m) {
-        return base.equals("full") ? m : new Sampling(sampler, alpha, seed, m).mask(0).cardinality();
-    }
-
-    /** The base set: every training example ("full") or a fresh subset from the store's sampler ("random"). */
-    static BitMask baseMask(String base, Store store, long seed, int m) throws FitException {
-        if (base.equals("full")) {
-            BitMask all = new BitMask(m);
-            for (int j = 0; j < m; j++) {
-                all.set(j);
-            }
-            return all;
-        }
-        Sampling s = store.meta().map(x -> x.sampling()).orElseThrow(() -> new FitException(
-                "store.json: sampling: required for a random base set, got none"));
-        return new Sampling(s.sampler(), s.alpha(), seed, m).mask(0);
     }
 
     /** Writes {@code counterfactual.json} and {@code counterfactual_points.csv} (the scatter) into {@code out}. */

@@ -5,6 +5,7 @@ import io.datamodels.Json;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.regress.Datamodels;
 import io.datamodels.regress.FitException;
+import io.datamodels.regress.FitFolder;
 import io.datamodels.regress.Fitter;
 import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.Store;
@@ -22,7 +23,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The linear datamodeling score (LDS): how well fitted datamodels predict the outputs of models trained on fresh
@@ -86,12 +86,13 @@ public final class Lds {
      */
     public static Result run(Path fitDir, Store heldOut, Gemm gemm, long seed, boolean assumeSameData,
                              boolean allowInSample) throws IOException {
-        Fitter.Summary fit = Json.read(fitDir.resolve(Fitter.FIT_JSON), Fitter.Summary.class);
+        Fitter.Summary fit = FitFolder.readSummary(fitDir);
         String match = checkHeldOut(fit, heldOut, assumeSameData);
         String inSample = inSample(fit, heldOut, allowInSample);
         if (inSample != null && !allowInSample) {
-            throw new StoreException(inSample + ": an LDS on them is in-sample, not held-out; use a store initialised "
-                    + "with another seed (--allow-in-sample evaluates it anyway, and says so)");
+            throw new HeldOutException(inSample + ": an LDS on them is in-sample, not held-out; use a store "
+                    + "initialised with another seed", HeldOutException.Relax.ALLOW_IN_SAMPLE,
+                    " (%s evaluates it anyway, and says so)");
         }
         Datamodels dm = Datamodels.load(fitDir);
         NpyArray x = heldOut.array(fit.x());
@@ -162,16 +163,6 @@ public final class Lds {
         return new Result(sp, pe, sum);
     }
 
-    /** A fit folder's summary and datamodels, checked to be about the same data as a store. */
-    record Fitted(Fitter.Summary summary, Datamodels datamodels) {
-        /** Loads {@code fitDir} and checks it against {@code store} with {@link #checkSameData}. */
-        static Fitted load(Path fitDir, Store store) throws IOException {
-            Fitter.Summary fit = Json.read(fitDir.resolve(Fitter.FIT_JSON), Fitter.Summary.class);
-            checkSameData(fit, store);
-            return new Fitted(fit, Datamodels.load(fitDir));
-        }
-    }
-
     /**
      * How the held-out store is known to hold the fitted data: {@code "fingerprints"} where fit.json and the
      * store's store.json both carry dataset fingerprints and they agree; {@code "assumed"} where one side has none
@@ -183,7 +174,7 @@ public final class Lds {
         boolean fitHas = fit.dataset() != null;
         boolean heldOutHas = heldOut.meta().map(StoreMeta::dataset).isPresent();
         if (fitHas && heldOutHas) {
-            checkSameData(fit, heldOut);
+            FitFolder.checkSameData(fit, heldOut);
             return "fingerprints";
         }
         if (assume) {
@@ -191,9 +182,10 @@ public final class Lds {
         }
         String file = heldOutHas ? Fitter.FIT_JSON + " (of the fit)"
                 : heldOut.dir().resolve(Store.META_FILE) + (heldOut.meta().isEmpty() ? " (absent)" : "");
-        throw new StoreException(file + ": dataset: expected SHA-256 fingerprints of the training set and targets on "
-                + "both sides, to show the held-out models are of the fitted data, got none (stores made by MadryLab's "
-                + "tools record none); --assume-same-data evaluates anyway, on your word");
+        throw new HeldOutException(file + ": dataset: expected SHA-256 fingerprints of the training set and targets "
+                + "on both sides, to show the held-out models are of the fitted data, got none (stores made by "
+                + "MadryLab's tools record none)", HeldOutException.Relax.ASSUME_SAME_DATA,
+                "; %s evaluates anyway, on your word");
     }
 
     /**
@@ -206,9 +198,9 @@ public final class Lds {
             if (allowInSample) {
                 return "not checked: the fitted store " + fit.store() + " does not exist";
             }
-            throw new StoreException(Fitter.FIT_JSON + ": store: expected the fitted store, to check that the held-out"
-                    + " store shares no models with it, got " + fit.store() + ", which does not exist"
-                    + " (--allow-in-sample skips the check)");
+            throw new HeldOutException(Fitter.FIT_JSON + ": store: expected the fitted store, to check that the "
+                    + "held-out store shares no models with it, got " + fit.store() + ", which does not exist",
+                    HeldOutException.Relax.ALLOW_IN_SAMPLE, " (%s skips the check)");
         }
         if (Files.isSameFile(fitted, heldOut.dir())) {
             return "the held-out store " + heldOut.dir() + " is the fitted store";
@@ -271,28 +263,6 @@ public final class Lds {
             h ^= h >>> 31;
         }
         return h;
-    }
-
-    /** Refuses a held-out store whose training data, targets or selections differ from the fitted store's. */
-    static void checkSameData(Fitter.Summary fit, Store heldOut) throws StoreException {
-        io.datamodels.data.DatasetRef a = fit.dataset();
-        io.datamodels.data.DatasetRef b = heldOut.meta().map(StoreMeta::dataset).orElse(null);
-        if (a == null || b == null) {
-            if (a != b) {
-                throw new StoreException(Store.META_FILE + ": dataset: expected " + (a == null ? "none" : "the fitted "
-                        + "store's dataset") + " in the held-out store, got " + (b == null ? "none" : "a dataset"));
-            }
-            return;
-        }
-        if (!Objects.equals(a.trainFingerprint(), b.trainFingerprint()) || a.trainSize() != b.trainSize()) {
-            throw new StoreException(Store.META_FILE + ": dataset.train_fingerprint: expected " + a.trainFingerprint()
-                    + " (" + a.trainSize() + " training examples, as fitted), got " + b.trainFingerprint() + " ("
-                    + b.trainSize() + ")");
-        }
-        if (!Objects.equals(a.targetsFingerprint(), b.targetsFingerprint())) {
-            throw new StoreException(Store.META_FILE + ": dataset.targets_fingerprint: expected "
-                    + a.targetsFingerprint() + " (the fitted targets), got " + b.targetsFingerprint());
-        }
     }
 
     static double mean(double[] v) {

@@ -3,8 +3,10 @@ package io.datamodels.eval;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.datamodels.Json;
 import io.datamodels.kernel.Gemm;
+import io.datamodels.regress.BaseSet;
 import io.datamodels.regress.Datamodels;
 import io.datamodels.regress.FitException;
+import io.datamodels.regress.FitFolder;
 import io.datamodels.regress.Fitter;
 import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.Store;
@@ -35,9 +37,7 @@ import java.util.List;
  */
 public record Support(int[] targets, int maxK, int[] grid, String base, int retrains, long seed) {
     public Support {
-        if (!base.equals("full") && !base.equals("random")) {
-            throw new IllegalArgumentException("base must be one of [full, random], got '" + base + "'");
-        }
+        BaseSet.parse(base);
         if (maxK < 1) {
             throw new IllegalArgumentException("max_k must be >= 1, got " + maxK);
         }
@@ -73,11 +73,11 @@ public record Support(int[] targets, int maxK, int[] grid, String base, int retr
     /** Runs the estimate and the verification (retraining in {@code workDir}, resumable). */
     public Result run(Path fitDir, Store store, Path workDir, Gemm gemm, int threads, Runner.Listener listener)
             throws IOException {
-        Lds.Fitted f = Lds.Fitted.load(fitDir, store);
+        FitFolder f = FitFolder.load(fitDir, store);
         Fitter.Summary fit = f.summary();
         Datamodels dm = f.datamodels();
         int m = dm.trainSize();
-        BitMask baseMask = Counterfactual.baseMask(base, store, seed, m);
+        BitMask baseMask = BaseSet.parse(base).mask(store, seed, m);
         int[] members = baseMask.indices();
         if (maxK > members.length) {
             throw new FitException("max_k: expected at most " + members.length + " (the base set's size), got " + maxK);

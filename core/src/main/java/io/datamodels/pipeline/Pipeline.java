@@ -12,6 +12,8 @@ import io.datamodels.eval.Lds;
 import io.datamodels.eval.Support;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.learn.Outputs;
+import io.datamodels.regress.BaseSet;
+import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
 import io.datamodels.store.AtomicFiles;
@@ -106,9 +108,8 @@ public final class Pipeline {
         try (Store s = Store.open(store, false)) {
             if (!Files.exists(fit.resolve(Fitter.FIT_JSON))) {
                 rep.line("fit: a LASSO path per target, lambda chosen on held-out models");
-                Fitter.Summary sum = Fitter.fit(s, Store.MASKS, Outputs.MARGINS, null, null, lasso, gemm, fit, true,
-                        command, new Fitter.Listener() {
-                        });
+                Fitter.Summary sum = Fitter.fit(s, fit, FitRequest.builder().masksKey(Store.MASKS)
+                        .outputsKey(Outputs.MARGINS).config(lasso).gemm(gemm).force(true).command(command).build());
                 rep.line(String.format("fit: %d targets in %.1f s", sum.targetTo() - sum.targetFrom(), sum.seconds()));
                 String few = io.datamodels.regress.Datamodels.load(fit).fewModelsWarning(sum.modelsCompleted());
                 if (few != null) {
@@ -179,7 +180,7 @@ public final class Pipeline {
         if (cfg.counterfactual() != null) {
             var c = cfg.counterfactual();
             checkTargets("counterfactual.targets", c.targets(), c.targetIndices(), t);
-            int base = Counterfactual.baseSize(c.base(), cfg.sampler(), cfg.alpha(), cfg.seed() + SEED_COUNTERFACTUAL,
+            int base = BaseSet.parse(c.base()).size(cfg.sampler(), cfg.alpha(), cfg.seed() + SEED_COUNTERFACTUAL,
                     m);
             for (int k : c.k()) {
                 if (k > base) {
@@ -191,7 +192,7 @@ public final class Pipeline {
         if (cfg.support() != null) {
             var c = cfg.support();
             checkTargets("support.targets", c.targets(), c.targetIndices(), t);
-            int base = Counterfactual.baseSize(c.base(), cfg.sampler(), cfg.alpha(), cfg.seed() + SEED_SUPPORT, m);
+            int base = BaseSet.parse(c.base()).size(cfg.sampler(), cfg.alpha(), cfg.seed() + SEED_SUPPORT, m);
             if (c.maxK() > base) {
                 throw new ConfigException(RUN_JSON + ": support.max_k: expected at most " + base + " (the " + c.base()
                         + " base set's size), got " + c.maxK());

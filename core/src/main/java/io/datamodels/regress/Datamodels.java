@@ -26,6 +26,11 @@ public final class Datamodels {
         this.bias = bias;
     }
 
+    /** Datamodels of {@code weights} (m x T, row-major, raw scale) and {@code bias} (T), not copied. */
+    static Datamodels of(int m, int t, float[] weights, float[] bias) {
+        return new Datamodels(m, t, weights, bias);
+    }
+
     /** Loads {@code weights.npy} and {@code bias.npy} from a fit folder. */
     public static Datamodels load(Path dir) throws IOException {
         long[] shape;

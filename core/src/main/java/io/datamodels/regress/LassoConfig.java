@@ -70,10 +70,33 @@ public record LassoConfig(@JsonProperty("lambdas") int lambdas,
         }
     }
 
-    /** The defaults: 100 lambdas down to 1e-2 lambda_max, 10% validation, tight tolerance. */
+    /** Default path length. */
+    public static final int DEFAULT_LAMBDAS = 100;
+    /** Default smallest lambda, as a fraction of lambda_max. */
+    public static final double DEFAULT_LAMBDA_RATIO = 1e-2;
+    /** Default validation fraction. */
+    public static final double DEFAULT_VAL_FRACTION = 0.1;
+    /** Default seed of the train/validation split. */
+    public static final long DEFAULT_SEED = 0;
+    /** Default coordinate-descent tolerance. */
+    public static final double DEFAULT_TOLERANCE = 1e-10;
+    /** Default cap on sweeps per lambda. */
+    public static final int DEFAULT_MAX_SWEEPS = 10_000;
+    /** Default early-stopping patience. */
+    public static final int DEFAULT_PATIENCE = 5;
+    /** Default least number of lambdas before an early stop. */
+    public static final int DEFAULT_MIN_LAMBDAS = 10;
+    /** Default outlier threshold: 0, every model kept. */
+    public static final double DEFAULT_OUTLIER_Z = 0;
+
+    /**
+     * The defaults: 100 lambdas down to 1e-2 lambda_max, 10% validation, tight tolerance, early stop after 5 rises
+     * (not before 10 lambdas), every model kept, a thread per processor.
+     */
     public static LassoConfig defaults() {
-        return new LassoConfig(100, 1e-2, 0.1, 0, 1e-10, 10_000, 5, 10, Runtime.getRuntime().availableProcessors(),
-                0);
+        return new LassoConfig(DEFAULT_LAMBDAS, DEFAULT_LAMBDA_RATIO, DEFAULT_VAL_FRACTION, DEFAULT_SEED,
+                DEFAULT_TOLERANCE, DEFAULT_MAX_SWEEPS, DEFAULT_PATIENCE, DEFAULT_MIN_LAMBDAS,
+                Runtime.getRuntime().availableProcessors(), DEFAULT_OUTLIER_Z);
     }
 
     /** A copy with the given path length, ratio, validation fraction and seed. */
@@ -98,5 +121,46 @@ public record LassoConfig(@JsonProperty("lambdas") int lambdas,
     public LassoConfig withOutlierZ(double z) {
         return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tolerance, maxSweeps, patience, minLambdas,
                 threads, z);
+    }
+
+    /** A copy with another path length. */
+    public LassoConfig withLambdas(int n) {
+        return with(n, lambdaRatio, valFraction, seed);
+    }
+
+    /** A copy with another smallest lambda, as a fraction of lambda_max. */
+    public LassoConfig withLambdaRatio(double ratio) {
+        return with(lambdas, ratio, valFraction, seed);
+    }
+
+    /** A copy with another validation fraction. */
+    public LassoConfig withValFraction(double fraction) {
+        return with(lambdas, lambdaRatio, fraction, seed);
+    }
+
+    /** A copy with another seed of the train/validation split. */
+    public LassoConfig withSeed(long s) {
+        return with(lambdas, lambdaRatio, valFraction, s);
+    }
+
+    /** A copy with another coordinate-descent tolerance. */
+    public LassoConfig withTolerance(double tol) {
+        return withTolerance(tol, patience, minLambdas);
+    }
+
+    /** A copy with another early-stopping patience. */
+    public LassoConfig withPatience(int p) {
+        return withTolerance(tolerance, p, minLambdas);
+    }
+
+    /** A copy with another least number of lambdas before an early stop. */
+    public LassoConfig withMinLambdas(int n) {
+        return withTolerance(tolerance, patience, n);
+    }
+
+    /** A copy with another cap on sweeps per lambda. */
+    public LassoConfig withMaxSweeps(int n) {
+        return new LassoConfig(lambdas, lambdaRatio, valFraction, seed, tolerance, n, patience, minLambdas, threads,
+                outlierZ);
     }
 }

@@ -2,15 +2,14 @@ package io.datamodels.regress;
 
 import io.datamodels.kernel.Gemm;
 import io.datamodels.store.Store;
-import io.datamodels.subset.SeedStream;
 
 import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Measures how far the path solutions at a given tolerance are from tight-tolerance solutions: on the same train
- * split that {@link Fitter} uses, for each sampled target and every lambda of the full path, the relative gap
- * {@code (f(w_tol) - f(w_tight)) / f(w_tight)} of the LASSO objective f.
+ * Measures how far the path solutions at a given tolerance are from tight-tolerance solutions: on the train part of
+ * the {@link ValidationSplit} that {@link Fitter} uses, for each sampled target and every lambda of the full path,
+ * the relative gap {@code (f(w_tol) - f(w_tight)) / f(w_tight)} of the LASSO objective f.
  */
 public final class PathCheck {
     private PathCheck() {
@@ -24,17 +23,7 @@ public final class PathCheck {
     public static Gap run(Store store, String xKey, String yKey, int from, int to, int[] targets, LassoConfig cfg,
                           double tightTolerance, Gemm gemm) throws IOException {
         int[] completed = Arrays.stream(store.completedIndices()).mapToInt(Math::toIntExact).toArray();
-        int nVal = (int) Math.round(cfg.valFraction() * completed.length);
-        int[] perm = completed.clone();
-        SeedStream r = new SeedStream(cfg.seed(), 0, Fitter.SALT_SPLIT);
-        for (int i = perm.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int tmp = perm[i];
-            perm[i] = perm[j];
-            perm[j] = tmp;
-        }
-        int[] train = Arrays.copyOfRange(perm, nVal, perm.length);
-        Arrays.sort(train);
+        int[] train = ValidationSplit.draw(completed, cfg).train();
         StoreRows rows = new StoreRows(store.array(xKey), store.array(yKey), from, to);
         double[] gaps = new double[targets.length * cfg.lambdas()];
         int n = 0;
@@ -47,8 +36,7 @@ public final class PathCheck {
                 double lmax = fast.lambdaMax();
                 double prev = lmax;
                 for (int s = 0; s < cfg.lambdas(); s++) {
-                    double lam = cfg.lambdas() == 1 ? lmax
-                            : lmax * Math.pow(cfg.lambdaRatio(), (double) s / (cfg.lambdas() - 1));
+                    double lam = LassoPath.lambdaAt(cfg, lmax, s);
                     fast.solve(lam, prev);
                     tight.solve(lam, prev);
                     prev = lam;

@@ -81,69 +81,8 @@ final class StoreRows implements Design.Rows {
         return null;
     }
 
-    /** Rows among {@code rows} whose selected outputs hold NaN or infinity. */
-    int[] nonFiniteRows(int[] rows) {
-        int t = to - from;
-        float[] buf = new float[t];
-        return java.util.Arrays.stream(rows).filter(row -> {
-            y.getFloats((long) row * yCols + from, buf, 0, t);
-            for (float v : buf) {
-                if (!Float.isFinite(v)) {
-                    return true;
-                }
-            }
-            return false;
-        }).toArray();
-    }
-
-    /**
-     * Rows among {@code rows} whose output on some selected target lies more than {@code z} robust standard deviations
-     * from that target's median over {@code rows} (robust sd = 1.4826 x the median absolute deviation; targets with
-     * MAD 0 are skipped), in ascending order. Reads the outputs in blocks of targets, at most 2^26 values at a time.
-     */
-    int[] outlierRows(int[] rows, double z) {
-        int t = to - from;
-        int n = rows.length;
-        boolean[] out = new boolean[n];
-        if (n == 0) {
-            return new int[0];
-        }
-        int block = Math.max(1, Math.min(t, (1 << 26) / n));
-        float[] row = new float[block];
-        float[] col = new float[Math.multiplyExact(n, block)];
-        float[] sorted = new float[n];
-        for (int q0 = 0; q0 < t; q0 += block) {
-            int bq = Math.min(block, t - q0);
-            for (int r = 0; r < n; r++) {
-                y.getFloats((long) rows[r] * yCols + from + q0, row, 0, bq);
-                for (int q = 0; q < bq; q++) {
-                    col[q * n + r] = row[q];
-                }
-            }
-            for (int q = 0; q < bq; q++) {
-                System.arraycopy(col, q * n, sorted, 0, n);
-                double med = median(sorted);
-                for (int r = 0; r < n; r++) {
-                    sorted[r] = (float) Math.abs(col[q * n + r] - med);
-                }
-                double limit = z * 1.4826 * median(sorted);
-                if (limit == 0) {
-                    continue;
-                }
-                for (int r = 0; r < n; r++) {
-                    if (Math.abs(col[q * n + r] - med) > limit) {
-                        out[r] = true;
-                    }
-                }
-            }
-        }
-        return java.util.stream.IntStream.range(0, n).filter(r -> out[r]).map(r -> rows[r]).toArray();
-    }
-
-    /** The median of {@code v} (sorts it). */
-    private static double median(float[] v) {
-        java.util.Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : 0.5 * ((double) v[n / 2 - 1] + v[n / 2]);
+    /** Outputs of the selected targets, for {@link OutputChecks}. */
+    OutputChecks.Reader reader() {
+        return (row, q0, count, dst) -> y.getFloats((long) row * yCols + from + q0, dst, 0, count);
     }
 }

@@ -3,12 +3,13 @@ package io.datamodels.eval;
 import io.datamodels.Json;
 import io.datamodels.data.DatasetRef;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.regress.FitFolder;
+import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
 import io.datamodels.regress.Synthetic;
 import io.datamodels.store.Store;
 import io.datamodels.store.StoreException;
-import io.datamodels.store.StoreMeta;
 import io.datamodels.testing.NoStdout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -48,9 +49,8 @@ class LdsTest {
         fitSet.writeStore(a, 400, Set.of());
         Path fit = tmp.resolve("fit");
         try (Store s = Store.open(a, false)) {
-            Fitter.fit(s, "masks", "y", null, null, LassoConfig.defaults().with(40, 1e-2, 0.1, 0).withThreads(2),
-                    Kernels.gemm(), fit, false, "test", new Fitter.Listener() {
-                    });
+            Fitter.fit(s, fit, FitRequest.builder().outputsKey("y")
+                    .config(LassoConfig.defaults().with(40, 1e-2, 0.1, 0).withThreads(2)).command("test").build());
         }
         // Held-out: the same truth on fresh masks, rows 400..599 of the same mask stream (0..399 were fitted).
         Path fresh = tmp.resolve("fresh");
@@ -61,7 +61,7 @@ class LdsTest {
             var e = assertThrows(StoreException.class, () -> Lds.run(fit, s, Kernels.gemm(), 1));
             assertEquals(fresh.resolve("store.json") + ": dataset: expected SHA-256 fingerprints of the training set "
                     + "and targets on both sides, to show the held-out models are of the fitted data, got none (stores "
-                    + "made by MadryLab's tools record none); --assume-same-data evaluates anyway, on your word",
+                    + "made by MadryLab's tools record none); assuming the same data evaluates anyway, on your word",
                     e.getMessage());
             Lds.Result r = Lds.run(fit, s, Kernels.gemm(), 1, true, false);
             assertEquals("assumed", r.summary().dataMatch());
@@ -85,7 +85,7 @@ class LdsTest {
         Path other = tmp.resolve("other");
         syn.writeStore(other, 5, Set.of());
         try (Store s = Store.open(other, false)) {
-            var e = assertThrows(StoreException.class, () -> Lds.checkSameData(fit, s));
+            var e = assertThrows(StoreException.class, () -> FitFolder.checkSameData(fit, s));
             assertTrue(e.getMessage().contains("dataset: expected the fitted store's dataset"), e.getMessage());
         }
         // Json round trip of the fit summary, as eval reads fit.json.
@@ -105,9 +105,8 @@ class LdsTest {
         syn.writeStore(a, 400, Set.of());
         Path fit = tmp.resolve("fit");
         try (Store s = Store.open(a, false)) {
-            Fitter.fit(s, "masks", "y", null, null, LassoConfig.defaults().with(40, 1e-2, 0.1, 0).withThreads(2),
-                    Kernels.gemm(), fit, false, "test", new Fitter.Listener() {
-                    });
+            Fitter.fit(s, fit, FitRequest.builder().outputsKey("y")
+                    .config(LassoConfig.defaults().with(40, 1e-2, 0.1, 0).withThreads(2)).command("test").build());
             var e = assertThrows(StoreException.class, () -> Lds.run(fit, s, Kernels.gemm(), 1, true, false));
             assertTrue(e.getMessage().startsWith("the held-out store " + a + " is the fitted store: an LDS on them is "
                     + "in-sample"), e.getMessage());
@@ -122,7 +121,7 @@ class LdsTest {
                     + "fitted models of " + a + " (both stores have root seed 8)";
             var e = assertThrows(StoreException.class, () -> Lds.run(fit, s, Kernels.gemm(), 1, true, false));
             assertEquals(why + ": an LDS on them is in-sample, not held-out; use a store initialised with another seed"
-                    + " (--allow-in-sample evaluates it anyway, and says so)", e.getMessage());
+                    + " (allowing an in-sample score evaluates it anyway, and says so)", e.getMessage());
             Lds.Result r = Lds.run(fit, s, Kernels.gemm(), 1, true, true);
             assertEquals(why, r.summary().inSample());
             Lds.write(r, 0, tmp.resolve("in-sample"), false);

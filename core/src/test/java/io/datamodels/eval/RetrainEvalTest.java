@@ -3,6 +3,7 @@ package io.datamodels.eval;
 import io.datamodels.Json;
 import io.datamodels.Provenance;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
 import io.datamodels.store.Store;
@@ -115,10 +116,8 @@ class RetrainEvalTest {
                 s.writeRow(i, Map.of("margins", y));
             }
             fit = tmp.resolve("fit");
-            Fitter.fit(s, Store.MASKS, "margins", null, null,
-                    LassoConfig.defaults().with(100, 1e-4, 0.1, 0).withThreads(2), Kernels.gemm(), fit, false, "test",
-                    new Fitter.Listener() {
-                    });
+            Fitter.fit(s, fit, FitRequest.builder()
+                    .config(LassoConfig.defaults().with(100, 1e-4, 0.1, 0).withThreads(2)).command("test").build());
         }
     }
 

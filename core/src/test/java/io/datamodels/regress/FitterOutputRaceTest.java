@@ -1,6 +1,5 @@
 package io.datamodels.regress;
 
-import io.datamodels.kernel.Kernels;
 import io.datamodels.store.Store;
 import io.datamodels.store.npy.Npy;
 import io.datamodels.testing.NoStdout;
@@ -49,9 +48,8 @@ class FitterOutputRaceTest {
         List<Future<Fitter.Summary>> runs = new ArrayList<>();
         try (Store st = Store.open(store, false)) {
             for (long seed : seeds) {
-                runs.add(pool.submit(() -> Fitter.fit(st, "masks", "y", null, null,
-                        FitterTest.cfg().with(20, 1e-2, 0.1, seed), Kernels.gemm(), out, false, "test",
-                        new Fitter.Listener() {
+                runs.add(pool.submit(() -> Fitter.fit(st, out, FitRequest.builder().outputsKey("y")
+                        .config(FitterTest.cfg().with(20, 1e-2, 0.1, seed)).command("test").listener(new FitListener() {
                             @Override
                             public void phase(String name) {
                                 if (name.startsWith("lasso")) {
@@ -62,7 +60,7 @@ class FitterOutputRaceTest {
                                     }
                                 }
                             }
-                        })));
+                        }).build())));
             }
             int won = -1;
             Throwable lost = null;
@@ -80,9 +78,8 @@ class FitterOutputRaceTest {
             assertTrue(f.getMessage().contains(out.toString()) && f.getMessage().contains("another process"),
                     f.getMessage());
             // The winner's result, intact: the same as that fit run alone.
-            Fitter.fit(st, "masks", "y", null, null, FitterTest.cfg().with(20, 1e-2, 0.1, seeds[won]),
-                    Kernels.gemm(), alone, false, "test", new Fitter.Listener() {
-                    });
+            Fitter.fit(st, alone, FitRequest.builder().outputsKey("y")
+                    .config(FitterTest.cfg().with(20, 1e-2, 0.1, seeds[won])).command("test").build());
         } finally {
             pool.shutdownNow();
         }

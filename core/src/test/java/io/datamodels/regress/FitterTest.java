@@ -1,5 +1,6 @@
 package io.datamodels.regress;
 
+import io.datamodels.IndexRange;
 import io.datamodels.Provenance;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.store.Store;
@@ -35,9 +36,6 @@ class FitterTest {
     @TempDir
     Path tmp;
 
-    private static final Fitter.Listener QUIET = new Fitter.Listener() {
-    };
-
     static LassoConfig cfg() {
         return LassoConfig.defaults().with(60, 1e-2, 0.1, 3).withThreads(2);
     }
@@ -53,7 +51,8 @@ class FitterTest {
         Synthetic.Truth truth = syn.writeStore(store, 5 * m, Set.of());
         Path out = tmp.resolve("dm");
         try (Store st = Store.open(store, false)) {
-            Fitter.Summary sum = Fitter.fit(st, "masks", "y", null, null, cfg(), Kernels.gemm(), out, false, "test", QUIET);
+            Fitter.Summary sum = Fitter.fit(st, out, FitRequest.builder().outputsKey("y").config(cfg())
+                    .command("test").build());
             // Features outside the solved set satisfy KKT exactly; inside, coordinate descent stops at the tolerance.
             assertTrue(sum.maxKkt() < 1e-2, "KKT " + sum.maxKkt());
         }
@@ -100,8 +99,10 @@ class FitterTest {
         Path a = tmp.resolve("a");
         Path b = tmp.resolve("b");
         try (Store st = Store.open(store, false)) {
-            Fitter.Summary sa = Fitter.fit(st, "masks", "y", 1, 4, cfg(), Kernels.gemm(), a, false, "test", QUIET);
-            Fitter.fit(st, "masks", "y", 1, 4, cfg(), Kernels.gemm(), b, false, "test", QUIET);
+            Fitter.Summary sa = Fitter.fit(st, a, FitRequest.builder().outputsKey("y").targets(new IndexRange(1, 4))
+                    .config(cfg()).command("test").build());
+            Fitter.fit(st, b, FitRequest.builder().outputsKey("y").targets(new IndexRange(1, 4)).config(cfg())
+                    .command("test").build());
             assertEquals(3, sa.modelsLeftOut());
             assertEquals(297, sa.modelsCompleted());
             assertEquals(sa.modelsCompleted(), sa.modelsTrain() + sa.modelsVal());
@@ -179,11 +180,11 @@ class FitterTest {
         Path store = tmp.resolve("store");
         syn.writeStore(store, 600, Set.of());
         try (Store st = Store.open(store, false)) {
-            Fitter.Summary cut = Fitter.fit(st, "masks", "y", null, null, cfg().with(10, 0.5, 0.2, 0), Kernels.gemm(),
-                    tmp.resolve("cut"), false, "test", QUIET);
+            Fitter.Summary cut = Fitter.fit(st, tmp.resolve("cut"), FitRequest.builder().outputsKey("y")
+                    .config(cfg().with(10, 0.5, 0.2, 0)).command("test").build());
             assertEquals(6, cut.targetsAtPathEnd());
-            Fitter.Summary full = Fitter.fit(st, "masks", "y", null, null, cfg().with(100, 1e-5, 0.2, 0),
-                    Kernels.gemm(), tmp.resolve("full"), false, "test", QUIET);
+            Fitter.Summary full = Fitter.fit(st, tmp.resolve("full"), FitRequest.builder().outputsKey("y")
+                    .config(cfg().with(100, 1e-5, 0.2, 0)).command("test").build());
             assertTrue(full.targetsAtPathEnd() < 6, "a path to 1e-5 lambda_max: " + full.targetsAtPathEnd());
         }
     }
@@ -195,11 +196,11 @@ class FitterTest {
                 + 0.1 * new SeedStream(8, i).nextGaussian() + ((i == 17 || i == 250) && q == 1 ? 1e4 * bit(i, 2) + 5e3 : 0);
         Path dir = store("outliers", DType.BOOL, 400, 10, 2, FitterTest::bit, y);
         try (Store st = Store.open(dir, false)) {
-            Fitter.Summary kept = Fitter.fit(st, "x", "y", null, null, cfg(), Kernels.gemm(), tmp.resolve("all"), false,
-                    "t", QUIET);
+            Fitter.Summary kept = Fitter.fit(st, tmp.resolve("all"), FitRequest.builder().masksKey("x").outputsKey("y")
+                    .config(cfg()).command("t").build());
             assertArrayEquals(new int[0], kept.modelsOutliers());
-            Fitter.Summary s = Fitter.fit(st, "x", "y", null, null, cfg().withOutlierZ(50), Kernels.gemm(),
-                    tmp.resolve("robust"), false, "t", QUIET);
+            Fitter.Summary s = Fitter.fit(st, tmp.resolve("robust"), FitRequest.builder().masksKey("x").outputsKey("y")
+                    .config(cfg().withOutlierZ(50)).command("t").build());
             assertArrayEquals(new int[]{17, 250}, s.modelsOutliers());
             assertEquals(400, s.modelsCompleted());
             assertEquals(398, s.modelsTrain() + s.modelsVal());
@@ -218,7 +219,8 @@ class FitterTest {
         Path dir = store("const", DType.BOOL, 120, 12, 2, (i, j) -> j == 4 ? 1.0 : j == 9 ? 0.0 : bit(i, j),
                 (i, q) -> bit(i, 0) * 2 - bit(i, 1) + q + 0.1 * new SeedStream(8, i).nextGaussian());
         try (Store st = Store.open(dir, false)) {
-            Fitter.Summary s = Fitter.fit(st, "x", "y", null, null, cfg(), Kernels.gemm(), tmp.resolve("o"), false, "t", QUIET);
+            Fitter.Summary s = Fitter.fit(st, tmp.resolve("o"), FitRequest.builder().masksKey("x").outputsKey("y")
+                    .config(cfg()).command("t").build());
             assertArrayEquals(new int[]{4, 9}, s.constantColumns());
         }
         Datamodels dm = Datamodels.load(tmp.resolve("o"));
@@ -236,37 +238,41 @@ class FitterTest {
         Path ok = store("ok", DType.BOOL, 50, 6, 3, FitterTest::bit, (i, q) -> bit(i, q));
         Path out = tmp.resolve("out");
         try (Store st = Store.open(nan, false)) {
-            var e = assertThrows(FitException.class, () -> Fitter.fit(st, "x", "y", null, null, cfg(), Kernels.gemm(), out,
-                    false, "t", QUIET));
+            var e = assertThrows(FitException.class, () -> Fitter.fit(st, out, FitRequest.builder().masksKey("x")
+                    .outputsKey("y").config(cfg()).command("t").build()));
             assertEquals("y.npy: rows [7, 12, 31]: expected finite values in targets 0:3, got NaN or infinity",
                     e.getMessage());
             // Restricting to targets without NaN works.
-            Fitter.fit(st, "x", "y", 1, 2, cfg(), Kernels.gemm(), tmp.resolve("sub"), false, "t", QUIET);
+            Fitter.fit(st, tmp.resolve("sub"), FitRequest.builder().masksKey("x").outputsKey("y")
+                    .targets(new IndexRange(1, 2)).config(cfg()).command("t").build());
         }
         try (Store st = Store.open(nonBinary, false)) {
-            var e = assertThrows(FitException.class, () -> Fitter.fit(st, "x", "y", null, null, cfg(), Kernels.gemm(),
-                    out, false, "t", QUIET));
+            var e = assertThrows(FitException.class, () -> Fitter.fit(st, out, FitRequest.builder().masksKey("x")
+                    .outputsKey("y").config(cfg()).command("t").build()));
             assertEquals("x.npy: row 9, column 2: expected 0 or 1, got 2.0", e.getMessage());
-            var f = assertThrows(FitException.class, () -> Fitter.fit(st, "y", "y", null, null, cfg(), Kernels.gemm(),
-                    out, false, "t", QUIET));
+            var f = assertThrows(FitException.class, () -> Fitter.fit(st, out, FitRequest.builder().masksKey("y")
+                    .outputsKey("y").config(cfg()).command("t").build()));
             assertTrue(f.getMessage().startsWith("y.npy: dtype: expected bool or an integer type"), f.getMessage());
         }
         try (Store st = Store.open(few, false)) {
-            var e = assertThrows(FitException.class, () -> Fitter.fit(st, "x", "y", null, null, cfg(), Kernels.gemm(),
-                    out, false, "t", QUIET));
+            var e = assertThrows(FitException.class, () -> Fitter.fit(st, out, FitRequest.builder().masksKey("x")
+                    .outputsKey("y").config(cfg()).command("t").build()));
             assertTrue(e.getMessage().contains("got 2"), e.getMessage());
         }
         try (Store st = Store.open(ok, false)) {
-            for (int[] r : new int[][]{{0, 4}, {-1, 2}, {2, 2}}) {
-                var e = assertThrows(FitException.class, () -> Fitter.fit(st, "x", "y", r[0], r[1], cfg(),
-                        Kernels.gemm(), out, false, "t", QUIET));
-                assertTrue(e.getMessage().contains("expected a range within [0, 3)"), e.getMessage());
+            for (int[] r : new int[][]{{0, 4}, {2, 2}, {3, 3}}) {
+                var e = assertThrows(FitException.class, () -> Fitter.fit(st, out, FitRequest.builder().masksKey("x")
+                        .outputsKey("y").targets(new IndexRange(r[0], r[1])).config(cfg()).command("t").build()));
+                assertEquals("targets: expected a range within [0, 3) of y, got " + r[0] + ":" + r[1],
+                        e.getMessage());
+                assertEquals(FitRequest.TARGETS, e.field());
             }
-            Fitter.fit(st, "x", "y", null, null, cfg(), Kernels.gemm(), out, false, "t", QUIET);
-            assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> Fitter.fit(st, "x", "y", null, null,
-                    cfg(), Kernels.gemm(), out, false, "t", QUIET));
+            Fitter.fit(st, out, FitRequest.builder().masksKey("x").outputsKey("y").config(cfg()).command("t").build());
+            assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> Fitter.fit(st, out,
+                    FitRequest.builder().masksKey("x").outputsKey("y").config(cfg()).command("t").build()));
             Files.delete(out.resolve("fit.json"));
-            Fitter.fit(st, "x", "y", null, null, cfg(), Kernels.gemm(), out, true, "t", QUIET);
+            Fitter.fit(st, out, FitRequest.builder().masksKey("x").outputsKey("y").config(cfg()).force(true)
+                    .command("t").build());
             assertTrue(Files.exists(out.resolve("fit.json")));
         }
         assertFalse(Files.list(tmp).anyMatch(p -> p.getFileName().toString().startsWith(".out")),
@@ -279,19 +285,21 @@ class FitterTest {
         for (int n : new int[]{3, 4, 9}) {
             Path dir = store("few" + n, DType.BOOL, n, 6, 1, FitterTest::bit, (i, q) -> 1.0 * i);
             try (Store st = Store.open(dir, false)) {
-                var e = assertThrows(FitException.class, () -> Fitter.fit(st, "x", "y", null, null, cfg(),
-                        Kernels.gemm(), tmp.resolve("out" + n), false, "t", QUIET));
+                var e = assertThrows(FitException.class, () -> Fitter.fit(st, tmp.resolve("out" + n),
+                        FitRequest.builder().masksKey("x")
+                        .outputsKey("y").config(cfg()).command("t").build()));
                 assertEquals("_completed.npy: completed models: expected at least 10, got " + n, e.getMessage());
             }
             assertFalse(Files.exists(tmp.resolve("out" + n)));
         }
         Path ten = store("ten", DType.BOOL, 10, 6, 1, FitterTest::bit, (i, q) -> bit(i, 0) + bit(i, 3));
         try (Store st = Store.open(ten, false)) {
-            Fitter.Summary sum = Fitter.fit(st, "x", "y", null, null, cfg(), Kernels.gemm(), tmp.resolve("ten-out"),
-                    false, "t", QUIET);
+            Fitter.Summary sum = Fitter.fit(st, tmp.resolve("ten-out"), FitRequest.builder().masksKey("x")
+                    .outputsKey("y").config(cfg()).command("t").build());
             assertEquals(1, sum.modelsVal());
-            var e = assertThrows(FitException.class, () -> Fitter.fit(st, "x", "y", null, null,
-                    cfg().with(60, 1e-2, 0.01, 3), Kernels.gemm(), tmp.resolve("tiny-val"), false, "t", QUIET));
+            var e = assertThrows(FitException.class, () -> Fitter.fit(st, tmp.resolve("tiny-val"),
+                    FitRequest.builder().masksKey("x")
+                    .outputsKey("y").config(cfg().with(60, 1e-2, 0.01, 3)).command("t").build()));
             assertEquals("val_fraction: expected a value that leaves at least 1 validation and 2 training models of the"
                     + " 10 completed ones, got 0.01 (0 validation models)", e.getMessage());
         }
