@@ -254,6 +254,12 @@ class DocsCommandsTest {
                 shellWords("train --command 'python3 t.py --x {mask}' --x=#1"));
     }
 
+    /** The repository root (the folder with README.md and mvnw above the working directory). */
+    static Path root() {
+        assumeTrue(ROOT != null, "repository root not found above " + Path.of("").toAbsolutePath());
+        return ROOT;
+    }
+
     private static Path findRoot() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.exists(p.resolve("README.md")) && Files.exists(p.resolve("mvnw"))) {

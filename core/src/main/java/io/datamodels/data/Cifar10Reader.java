@@ -14,7 +14,7 @@ import java.util.zip.ZipException;
  * keep that CHW order, scaled to {@code [0, 1]}; the sample shape is {@code {3, 32, 32}}. A gzip-compressed batch
  * is detected by its magic and decompressed.
  */
-public final class Cifar10Reader {
+final class Cifar10Reader {
     /** Bytes per record: 1 label + 3 x 32 x 32 pixels. */
     public static final int RECORD_BYTES = 3073;
     /** Pixels per record. */

@@ -30,7 +30,7 @@ import java.util.zip.ZipException;
  * and must be {@code >= 0}, with {@code numClasses = max + 1}; otherwise the distinct label strings, sorted
  * ({@link String#compareTo}), are numbered 0, 1, ... and become the class names.
  */
-public final class CsvReader {
+final class CsvReader {
     private CsvReader() {
     }
 

@@ -69,6 +69,20 @@ public record DataBinding(DatasetSpec trainSource, Selection train, DatasetSpec 
         return s.paths().stream().anyMatch(p -> !p.isAbsolute());
     }
 
+    /**
+     * The binding as the command line writes it: a data source ({@code embedded}, {@code idx:DIR}, {@code csv:FILE},
+     * ... see {@link DatasetSpec#parse}) with the training and target selections ({@code all}, {@code A:B},
+     * {@code random:N[:SEED]}, ... see {@link Selection#parse}); the targets come from the source's test split where
+     * it has one, else from the same source.
+     *
+     * @throws IllegalArgumentException for a source or selection that does not parse, naming it
+     * @throws IOException for an index file ({@code @FILE}) that is missing or malformed
+     */
+    public static DataBinding of(String data, String train, String targets) throws IOException {
+        DatasetSpec src = DatasetSpec.parse(data);
+        return new DataBinding(src, Selection.parse(train), defaultTargetSource(src), Selection.parse(targets));
+    }
+
     /** The binding recorded in a store's metadata. */
     public static DataBinding of(DatasetRef ref) throws IOException {
         String field = DatasetRef.RECORDED_IN + ": dataset";

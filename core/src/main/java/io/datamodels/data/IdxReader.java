@@ -18,7 +18,7 @@ import java.util.zip.ZipException;
  * the file name. Pixels become floats {@code v / 255} in {@code [0, 1]}; the sample shape is
  * {@code {1, height, width}}.
  */
-public final class IdxReader {
+final class IdxReader {
     /** Magic of an unsigned-byte 3-D IDX array (images). */
     public static final int IMAGES_MAGIC = 0x00000803;
     /** Magic of an unsigned-byte 1-D IDX array (labels). */

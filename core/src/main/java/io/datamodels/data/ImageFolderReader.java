@@ -25,7 +25,7 @@ import javax.imageio.ImageIO;
  * Values are 8-bit samples divided by 255 (images with more bits per sample are rounded to 8 first); alpha is
  * dropped.
  */
-public final class ImageFolderReader {
+final class ImageFolderReader {
     private ImageFolderReader() {
     }
 

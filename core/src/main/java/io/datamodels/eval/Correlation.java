@@ -3,7 +3,7 @@ package io.datamodels.eval;
 import java.util.Arrays;
 
 /** Pearson and Spearman correlation of paired samples; Spearman uses average ranks for ties. */
-public final class Correlation {
+final class Correlation {
     private Correlation() {
     }
 

@@ -72,6 +72,52 @@ public final class Lds {
     }
 
     /**
+     * How an LDS is computed and which checks on the held-out store are relaxed; defaults: the fastest GEMM, seed 0
+     * for the bootstrap intervals, both checks on.
+     *
+     * @param gemm           the kernel for the predictions
+     * @param seed           seed of the bootstrap confidence intervals
+     * @param assumeSameData take stores without dataset fingerprints to hold the fitted data (see
+     *                       {@link #run(Path, Store, Gemm, long, boolean, boolean)})
+     * @param allowInSample  evaluate a held-out store that shares models with the fitted one, and say so
+     */
+    public record Options(Gemm gemm, long seed, boolean assumeSameData, boolean allowInSample) {
+        public Options {
+            java.util.Objects.requireNonNull(gemm, "gemm");
+        }
+
+        /** The defaults. */
+        public static Options defaults() {
+            return new Options(io.datamodels.kernel.Kernels.gemm(), 0, false, false);
+        }
+
+        /** With another kernel. */
+        public Options withGemm(Gemm g) {
+            return new Options(g, seed, assumeSameData, allowInSample);
+        }
+
+        /** With another bootstrap seed. */
+        public Options withSeed(long s) {
+            return new Options(gemm, s, assumeSameData, allowInSample);
+        }
+
+        /** Taking stores without fingerprints to hold the fitted data. */
+        public Options withAssumeSameData(boolean b) {
+            return new Options(gemm, seed, b, allowInSample);
+        }
+
+        /** Evaluating in-sample stores, and saying so. */
+        public Options withAllowInSample(boolean b) {
+            return new Options(gemm, seed, assumeSameData, b);
+        }
+    }
+
+    /** Evaluates the datamodels in {@code fitDir} on the completed models of {@code heldOut}, as {@code options} say. */
+    public static Result run(Path fitDir, Store heldOut, Options options) throws IOException {
+        return run(fitDir, heldOut, options.gemm(), options.seed(), options.assumeSameData(), options.allowInSample());
+    }
+
+    /**
      * As {@link #run(Path, Store, Gemm, long)}, with the two checks on the held-out store relaxed on the caller's
      * word.
      *

@@ -153,12 +153,30 @@ public final class Kernels {
         if (want == null || want.isBlank()) {
             return all.getFirst();
         }
+        return named(all, want, PROPERTY);
+    }
+
+    /**
+     * The available implementation called {@code name} ({@code openblas}, {@code vector} or {@code scalar}).
+     *
+     * @throws IllegalArgumentException if none of that name is available here
+     */
+    public static Gemm gemm(String name) {
+        return named(available(), name, "kernel");
+    }
+
+    /** The plain scalar reference GEMM, always available; slow, for checks and as a last resort. */
+    public static Gemm scalarGemm() {
+        return new ScalarGemm();
+    }
+
+    private static Gemm named(List<Gemm> all, String want, String what) {
         for (Gemm g : all) {
             if (g.name().equals(want.strip().toLowerCase(Locale.ROOT))) {
                 return g;
             }
         }
-        throw new IllegalArgumentException(PROPERTY + " must be one of " + all.stream().map(Gemm::name).toList()
+        throw new IllegalArgumentException(what + " must be one of " + all.stream().map(Gemm::name).toList()
                 + ", got '" + want + "'");
     }
 

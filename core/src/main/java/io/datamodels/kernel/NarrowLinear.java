@@ -28,6 +28,11 @@ public interface NarrowLinear {
      * receive their kernel, as they receive their {@link Gemm}, and train.json records both
      * ({@link Kernels#describe(Gemm, NarrowLinear)}).
      */
+    /** The plain scalar reference, always available. */
+    static NarrowLinear scalar() {
+        return new ScalarNarrowLinear();
+    }
+
     static NarrowLinear choose() {
         return "scalar".equals(System.getProperty(Kernels.PROPERTY)) || !Kernels.vectorApi() ? new ScalarNarrowLinear()
                 : new VectorNarrowLinear();

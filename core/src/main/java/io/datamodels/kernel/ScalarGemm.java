@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /** The plain reference: the textbook triple loop, one float accumulator per output element, summed in order of k. */
-public final class ScalarGemm implements Gemm {
+final class ScalarGemm implements Gemm {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
     @Override

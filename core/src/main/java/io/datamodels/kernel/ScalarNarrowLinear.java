@@ -1,7 +1,7 @@
 package io.datamodels.kernel;
 
 /** The plain reference for {@link NarrowLinear}: direct loops, one float accumulator per result, in order of j or r. */
-public final class ScalarNarrowLinear implements NarrowLinear {
+final class ScalarNarrowLinear implements NarrowLinear {
     @Override
     public String name() {
         return "scalar";

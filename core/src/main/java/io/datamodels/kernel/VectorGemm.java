@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * pass), then a register-blocked micro-kernel computes 4 rows x 2 vectors of C at a time with fused multiply-adds,
  * over k in cache-sized blocks. The fallback when OpenBLAS is unavailable.
  */
-public final class VectorGemm implements Gemm {
+final class VectorGemm implements Gemm {
     private static final VectorSpecies<Float> S = Kernels.vectorSpecies();
     private static final int L = S.length();
     private static final int KC = 256;

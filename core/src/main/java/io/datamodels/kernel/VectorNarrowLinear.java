@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * compiled this class, got different outputs than the same models trained later. Every other operation here (fma,
  * add, loads, stores) is exact per lane on every tier, so a result depends only on the inputs and the vector width.
  */
-public final class VectorNarrowLinear implements NarrowLinear {
+final class VectorNarrowLinear implements NarrowLinear {
     private static final VectorSpecies<Float> S = Kernels.vectorSpecies();
     private static final int L = S.length();
     @Override

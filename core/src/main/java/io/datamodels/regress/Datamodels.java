@@ -95,6 +95,31 @@ public final class Datamodels {
         return bias[q];
     }
 
+    /**
+     * The {@code k} training examples (mask columns) with the largest positive weights for target {@code q}, largest
+     * first, ties by lower index; fewer where fewer than {@code k} weights are positive.
+     */
+    public int[] topSupporters(int q, int k) {
+        return top(q, k, 1);
+    }
+
+    /** As {@link #topSupporters}, for the most negative weights: the examples whose presence lowers the output most. */
+    public int[] topOpposers(int q, int k) {
+        return top(q, k, -1);
+    }
+
+    private int[] top(int q, int k, int sign) {
+        if (q < 0 || q >= t) {
+            throw new IndexOutOfBoundsException("target " + q + " is outside [0, " + t + ")");
+        }
+        if (k < 0) {
+            throw new IllegalArgumentException("k must be >= 0, got " + k);
+        }
+        return java.util.stream.IntStream.range(0, m).filter(j -> sign * weight(j, q) > 0).boxed()
+                .sorted((a, b) -> Float.compare(sign * weight(b, q), sign * weight(a, q)))
+                .limit(k).mapToInt(Integer::intValue).toArray();
+    }
+
     /** {@code members} (training indices) ordered by decreasing weight for target q: its strongest supporters first. */
     public int[] bySupport(int q, int[] members) {
         return java.util.Arrays.stream(members).boxed()

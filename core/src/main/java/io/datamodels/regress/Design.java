@@ -28,7 +28,7 @@ import java.util.concurrent.Future;
  * G and c rows of zero and are never in a model. C and D accumulate by GEMM over blocks of rows whose masks become
  * floats only there; C's upper triangle is computed in column panels spread over threads, then mirrored.
  */
-public final class Design implements AutoCloseable {
+final class Design implements AutoCloseable {
     int n;
     final int m;
     final int t;

@@ -3,7 +3,7 @@ package io.datamodels.store;
 import io.datamodels.Json;
 import io.datamodels.store.npy.DType;
 import io.datamodels.store.npy.NpyArray;
-import io.datamodels.store.npy.NpyCodec;
+import io.datamodels.internal.NpyCodec;
 import io.datamodels.store.npy.NpyHeader;
 import io.datamodels.subset.Sampling;
 

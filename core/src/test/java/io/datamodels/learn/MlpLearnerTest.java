@@ -6,9 +6,6 @@ import io.datamodels.data.EmbeddedSample;
 import io.datamodels.data.Selection;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.kernel.NarrowLinear;
-import io.datamodels.kernel.ScalarGemm;
-import io.datamodels.kernel.ScalarNarrowLinear;
-import io.datamodels.kernel.VectorGemm;
 import io.datamodels.subset.Sampling;
 import io.datamodels.testing.NoStdout;
 import io.datamodels.testing.SharedData;
@@ -107,7 +104,7 @@ class MlpLearnerTest {
                 "per_model");
         List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 5);
         float[][] xs = ReferenceMlp.standardised(train, test);
-        List<Outcome> outs = new MlpLearner(train, test, cfg, new ScalarGemm(), new ScalarNarrowLinear(), 0.5)
+        List<Outcome> outs = new MlpLearner(train, test, cfg, Kernels.scalarGemm(), NarrowLinear.scalar(), 0.5)
                 .train(tasks, Set.of(Outputs.LOGITS));
         for (int k = 0; k < tasks.size(); k++) {
             ReferenceMlp ref = ReferenceMlp.train(xs[0], train.labels(), train.cols(), 10, cfg, tasks.get(k));
@@ -134,7 +131,7 @@ class MlpLearnerTest {
                 "per_model");
         List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 6);
         float[][] xs = ReferenceMlp.standardised(train, test);
-        ScalarNarrowLinear scalar = new ScalarNarrowLinear();
+        NarrowLinear scalar = NarrowLinear.scalar();
         int[] calls = {0};
         NarrowLinear counting = new NarrowLinear() {
             @Override
@@ -204,9 +201,9 @@ class MlpLearnerTest {
         MlpConfig cfg = new MlpConfig(new int[]{8}, 2, 16, 0.05, 0.9, 5e-4, "cosine", true, "shared", 3, "per_model",
                 "per_model");
         List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 9);
-        float[] ref = margins(new MlpLearner(train, test, cfg, new ScalarGemm(), new ScalarNarrowLinear(), 0.5)
+        float[] ref = margins(new MlpLearner(train, test, cfg, Kernels.scalarGemm(), NarrowLinear.scalar(), 0.5)
                 .train(tasks, Set.of(Outputs.MARGINS)));
-        for (var g : List.of(new VectorGemm(), Kernels.gemm())) {
+        for (var g : List.of(Kernels.gemm("vector"), Kernels.gemm())) {
             float[] got = margins(new MlpLearner(train, test, cfg, g, NarrowLinear.choose(), 0.5)
                     .train(tasks, Set.of(Outputs.MARGINS)));
             assertArrayEquals(ref, got, 1e-3f, g.name());

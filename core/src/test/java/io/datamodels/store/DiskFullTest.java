@@ -2,7 +2,7 @@ package io.datamodels.store;
 
 import io.datamodels.store.npy.DType;
 import io.datamodels.store.npy.Npy;
-import io.datamodels.store.npy.NpyCodec;
+import io.datamodels.internal.NpyCodec;
 import io.datamodels.subset.Sampling;
 import io.datamodels.testing.NoStdout;
 import org.junit.jupiter.api.AfterAll;

@@ -6,8 +6,6 @@ import io.datamodels.data.DatasetSpec;
 import io.datamodels.data.Selection;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.kernel.NarrowLinear;
-import io.datamodels.kernel.ScalarGemm;
-import io.datamodels.kernel.ScalarNarrowLinear;
 import io.datamodels.learn.ExternalConfig;
 import io.datamodels.learn.Outputs;
 import io.datamodels.store.Store;
@@ -122,17 +120,17 @@ class TrainingTest {
     @Test
     void injectedKernelsAreRecordedAndMatchTheScalarReference() throws Exception {
         try (Store ref = store("scalar", 6); Store def = store("default", 6); Store mixed = store("mixed", 6)) {
-            Training.run(ref, softmax().gemm(new ScalarGemm()).narrow(new ScalarNarrowLinear()).build(), QUIET)
+            Training.run(ref, softmax().gemm(Kernels.scalarGemm()).narrow(NarrowLinear.scalar()).build(), QUIET)
                     .requireNoFailures("scalar");
             Training.run(def, softmax().build(), QUIET).requireNoFailures("default");
-            Training.run(mixed, softmax().narrow(new ScalarNarrowLinear()).build(), QUIET).requireNoFailures("mixed");
+            Training.run(mixed, softmax().narrow(NarrowLinear.scalar()).build(), QUIET).requireNoFailures("mixed");
             assertEquals("scalar", record(ref).kernel());
             String vector = "+vector" + Kernels.vectorBits();
             assertEquals(Kernels.gemm().name() + vector, record(def).kernel());
             assertEquals(Kernels.describe(Kernels.gemm()), record(def).kernel(), "the default record is unchanged");
             assertEquals(Kernels.gemm().name() + vector + "+narrow-scalar", record(mixed).kernel());
             assertEquals("scalar+vector" + Kernels.vectorBits(),
-                    Kernels.describe(new ScalarGemm(), NarrowLinear.choose()));
+                    Kernels.describe(Kernels.scalarGemm(), NarrowLinear.choose()));
             float[] want = margins(ref);
             assertArrayEquals(want, margins(def), 1e-3f);
             assertArrayEquals(want, margins(mixed), 1e-3f);

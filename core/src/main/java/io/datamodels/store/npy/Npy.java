@@ -1,5 +1,6 @@
 package io.datamodels.store.npy;
 
+import io.datamodels.internal.NpyCodec;
 import io.datamodels.store.AtomicFiles;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.datamodels.store.npy;
 
+import io.datamodels.internal.NpyCodec;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,6 @@
 package io.datamodels.store.npy;
 
+import io.datamodels.internal.NpyCodec;
 import io.datamodels.testing.NoStdout;
 import io.datamodels.testing.Python;
 import io.datamodels.testing.TestValues;

@@ -1,4 +1,6 @@
-package io.datamodels.store.npy;
+package io.datamodels.internal;
+
+import io.datamodels.store.npy.DType;
 
 import io.datamodels.testing.NoStdout;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,7 @@
-package io.datamodels.store.npy;
+package io.datamodels.internal;
+
+import io.datamodels.store.npy.DType;
+import io.datamodels.store.npy.NpyFormatException;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -68,7 +71,7 @@ public final class NpyCodec {
     }
 
     /** Stores {@code x} as element {@code i} of {@code seg}. */
-    static void put(MemorySegment seg, DType dtype, ByteOrder order, long i, double x) {
+    public static void put(MemorySegment seg, DType dtype, ByteOrder order, long i, double x) {
         long b = i * dtype.size();
         switch (dtype) {
             case BOOL -> seg.set(ValueLayout.JAVA_BYTE, b, (byte) (x != 0 ? 1 : 0));
@@ -92,7 +95,7 @@ public final class NpyCodec {
      * the step to float rounds to odd instead: truncate, then set the last bit if anything was dropped. float keeps
      * 13 more bits than float16, enough for the second rounding to be exact.
      */
-    static short toFloat16(double x) {
+    public static short toFloat16(double x) {
         float f = (float) x;
         if ((double) f != x && !Double.isNaN(x)) {
             if (Math.abs((double) f) > Math.abs(x)) {
