@@ -75,6 +75,45 @@ class ApiBoundaryTest {
         assertFalse(used.stream().anyMatch(p -> p.startsWith("io.datamodels.cli")), used.toString());
     }
 
+    @Test
+    void apiDocListsExactlyThePublicTypesTheModuleExports() throws IOException {
+        ModuleDescriptor core = coreModule();
+        Set<String> exported = core.exports().stream().filter(e -> !e.isQualified())
+                .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+        Set<String> publicTypes = new TreeSet<>();
+        Path artifact = coreArtifact();
+        try (var fs = Files.isDirectory(artifact) ? null : java.nio.file.FileSystems.newFileSystem(artifact)) {
+            Path root = fs == null ? artifact : fs.getPath("/");
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                    ClassModel cm = ClassFile.of().parse(Files.readAllBytes(f));
+                    String name = cm.thisClass().asInternalName().replace('/', '.');
+                    int dot = name.lastIndexOf('.');
+                    if (cm.flags().has(java.lang.reflect.AccessFlag.PUBLIC) && !name.contains("$")
+                            && exported.contains(name.substring(0, Math.max(dot, 0)))) {
+                        publicTypes.add(name);
+                    }
+                }
+            }
+        }
+        assertTrue(publicTypes.size() > 40, "too few public types found in " + artifact + ": " + publicTypes);
+        Set<String> documented = new TreeSet<>();
+        String pkg = null;
+        for (String line : Files.readString(DocsCommandsTest.root().resolve("docs/API.md")).split("\n")) {
+            if (line.startsWith("## ")) {
+                pkg = line.substring(3).strip();
+            } else if (line.startsWith("- `") && pkg != null) {
+                documented.add(pkg + "." + line.substring(3, line.indexOf('`', 3)));
+            }
+        }
+        Set<String> missing = new TreeSet<>(publicTypes);
+        missing.removeAll(documented);
+        Set<String> stale = new TreeSet<>(documented);
+        stale.removeAll(publicTypes);
+        assertEquals(Set.of(), missing, "public exported types that docs/API.md does not list");
+        assertEquals(Set.of(), stale, "types docs/API.md lists that are not public and exported");
+    }
+
     /** The core packages (not the CLI's own) that a class refers to. */
     static Set<String> corePackagesUsed(ClassModel cm) {
         Set<String> pkgs = new TreeSet<>();
