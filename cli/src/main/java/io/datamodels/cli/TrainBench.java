@@ -112,7 +112,7 @@ final class TrainBench implements Callable<Integer> {
                         mlpFields.remove(Learners.RUNS_PER_MASK);
                         MlpConfig cfg = Json.convert("learner config", mlpFields, MlpConfig.class);
                         int runs = Learners.runsPerMask(training.config());
-                        mode = cfg.mode().equals("shared") ? "shared" : "gather";
+                        mode = cfg.mode() == MlpConfig.Mode.SHARED ? "shared" : "gather";
                         var meta = s.meta().orElseThrow();
                         double[] f = flops(cfg, meta.sampling().trainSize(), meta.dataset().targetCount(), init.alpha(),
                                 src.load().numClasses(), (int) s.array(Store.MASKS).rowElements(),

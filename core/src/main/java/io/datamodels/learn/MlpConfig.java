@@ -2,9 +2,10 @@ package io.datamodels.learn;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.util.Arrays;
-import java.util.List;
+import java.util.Locale;
 
 /**
  * Hyperparameters of the built-in learners: a multilayer perceptron with ReLU hidden layers, or softmax
@@ -35,16 +36,74 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
                         @JsonProperty("lr") double lr,
                         @JsonProperty("momentum") double momentum,
                         @JsonProperty("weight_decay") double weightDecay,
-                        @JsonProperty("schedule") String schedule,
+                        @JsonProperty("schedule") Schedule schedule,
                         @JsonProperty("normalize") boolean normalize,
-                        @JsonProperty("mode") String mode,
+                        @JsonProperty("mode") Mode mode,
                         @JsonProperty("group") int group,
-                        @JsonProperty("data_order") String dataOrder,
-                        @JsonProperty("init") String init) {
+                        @JsonProperty("data_order") Sharing dataOrder,
+                        @JsonProperty("init") Sharing init) {
 
-    static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
-    static final List<String> MODES = List.of("auto", "gather", "shared");
-    static final List<String> SHARING = List.of("per_model", "shared");
+    /** The learning-rate schedule over all steps: cosine decay, linear decay to 0, or constant. */
+    public enum Schedule {
+        COSINE, LINEAR, CONSTANT;
+
+        /** The name configs use: {@code cosine}, {@code linear}, {@code constant}. */
+        @JsonValue
+        public String jsonName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Reads {@code cosine}, {@code linear} or {@code constant}. */
+        @JsonCreator
+        public static Schedule of(String name) {
+            return named("schedule", name, values());
+        }
+    }
+
+    /** How models are batched: see the {@code mode} field. */
+    public enum Mode {
+        AUTO, GATHER, SHARED;
+
+        /** The name configs use: {@code auto}, {@code gather}, {@code shared}. */
+        @JsonValue
+        public String jsonName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Reads {@code auto}, {@code gather} or {@code shared}. */
+        @JsonCreator
+        public static Mode of(String name) {
+            return named("mode", name, values());
+        }
+    }
+
+    /** Whether a random choice (data order, initial weights) is each model's own or shared by all. */
+    public enum Sharing {
+        PER_MODEL, SHARED;
+
+        /** The name configs use: {@code per_model}, {@code shared}. */
+        @JsonValue
+        public String jsonName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Reads {@code per_model} or {@code shared}. */
+        @JsonCreator
+        public static Sharing of(String name) {
+            return named("data_order and init", name, values());
+        }
+    }
+
+    private static <E extends Enum<E>> E named(String field, String name, E[] values) {
+        for (E e : values) {
+            if (e.name().toLowerCase(Locale.ROOT).equals(name)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException(field + " must be one of " + java.util.Arrays.stream(values)
+                .map(e -> e.name().toLowerCase(Locale.ROOT)).toList() + ", got " + (name == null ? "null"
+                : "'" + name + "'"));
+    }
 
     @JsonCreator
     public MlpConfig {
@@ -72,32 +131,31 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weight_decay must be >= 0 and finite, got " + weightDecay);
         }
-        check("schedule", schedule, SCHEDULES);
-        check("mode", mode, MODES);
-        check("data_order", dataOrder, SHARING);
-        check("init", init, SHARING);
+        required("schedule", schedule);
+        required("mode", mode);
+        required("data_order", dataOrder);
+        required("init", init);
         if (group < 1) {
             throw new IllegalArgumentException("group must be >= 1, got " + group);
         }
     }
 
-    private static void check(String field, String v, List<String> allowed) {
-        if (v == null || !allowed.contains(v)) {
-            throw new IllegalArgumentException(field + " must be one of " + allowed + ", got "
-                    + (v == null ? "null" : "'" + v + "'"));
+    private static void required(String field, Object v) {
+        if (v == null) {
+            throw new IllegalArgumentException(field + ": required field is missing");
         }
     }
 
     /** The default MLP: one hidden layer of 64 (784-64-10 on Fashion-MNIST). */
     public static MlpConfig mlp() {
-        return new MlpConfig(new int[]{64}, 10, 128, 0.05, 0.9, 5e-4, "cosine", true, "auto", 16, "per_model",
-                "per_model");
+        return new MlpConfig(new int[]{64}, 10, 128, 0.05, 0.9, 5e-4, Schedule.COSINE, true, Mode.AUTO, 16,
+                Sharing.PER_MODEL, Sharing.PER_MODEL);
     }
 
     /** The default softmax regression. */
     public static MlpConfig softmax() {
-        return new MlpConfig(new int[0], 10, 128, 0.01, 0.9, 5e-4, "cosine", true, "auto", 16, "per_model",
-                "per_model");
+        return new MlpConfig(new int[0], 10, 128, 0.01, 0.9, 5e-4, Schedule.COSINE, true, Mode.AUTO, 16,
+                Sharing.PER_MODEL, Sharing.PER_MODEL);
     }
 
     @Override
@@ -106,7 +164,7 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
     }
 
     /** A copy with {@code mode} replaced. */
-    public MlpConfig withMode(String m) {
+    public MlpConfig withMode(Mode m) {
         return new MlpConfig(hidden, epochs, batchSize, lr, momentum, weightDecay, schedule, normalize, m, group,
                 dataOrder, init);
     }
@@ -121,9 +179,9 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
     double lrFactor(long t, long total) {
         double f = total <= 1 ? 0 : (double) t / total;
         return switch (schedule) {
-            case "cosine" -> 0.5 * (1 + Math.cos(Math.PI * f));
-            case "linear" -> 1 - f;
-            default -> 1;
+            case COSINE -> 0.5 * (1 + Math.cos(Math.PI * f));
+            case LINEAR -> 1 - f;
+            case CONSTANT -> 1;
         };
     }
 
@@ -131,8 +189,8 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
     public boolean equals(Object o) {
         return o instanceof MlpConfig c && Arrays.equals(hidden, c.hidden) && epochs == c.epochs
                 && batchSize == c.batchSize && lr == c.lr && momentum == c.momentum && weightDecay == c.weightDecay
-                && schedule.equals(c.schedule) && normalize == c.normalize && mode.equals(c.mode) && group == c.group
-                && dataOrder.equals(c.dataOrder) && init.equals(c.init);
+                && schedule == c.schedule && normalize == c.normalize && mode == c.mode && group == c.group
+                && dataOrder == c.dataOrder && init == c.init;
     }
 
     @Override
@@ -144,8 +202,8 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
     @Override
     public String toString() {
         return "MlpConfig[hidden=" + Arrays.toString(hidden) + ", epochs=" + epochs + ", batch_size=" + batchSize
-                + ", lr=" + lr + ", momentum=" + momentum + ", weight_decay=" + weightDecay + ", schedule=" + schedule
-                + ", normalize=" + normalize + ", mode=" + mode + ", group=" + group + ", data_order=" + dataOrder
-                + ", init=" + init + "]";
+                + ", lr=" + lr + ", momentum=" + momentum + ", weight_decay=" + weightDecay + ", schedule="
+                + schedule.jsonName() + ", normalize=" + normalize + ", mode=" + mode.jsonName() + ", group=" + group
+                + ", data_order=" + dataOrder.jsonName() + ", init=" + init.jsonName() + "]";
     }
 }

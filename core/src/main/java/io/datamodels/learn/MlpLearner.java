@@ -98,7 +98,7 @@ public final class MlpLearner implements Learner {
         System.arraycopy(h, 0, sizes, 1, h.length);
         sizes[sizes.length - 1] = classes;
         // auto: gather, the faster of the two for both architectures at alpha = 0.5 (BENCHMARKS.md).
-        shared = cfg.mode().equals("shared");
+        shared = cfg.mode() == MlpConfig.Mode.SHARED;
     }
 
     /** Standardises every feature of {@code a} (and {@code b}, with {@code a}'s statistics) in place. */
@@ -232,7 +232,7 @@ public final class MlpLearner implements Learner {
         void init(List<ModelTask> tasks) {
             for (int kk = 0; kk < k; kk++) {
                 ModelTask t = tasks.get(kk);
-                SeedStream r = cfg.init().equals("shared") ? new SeedStream(t.seed(), 0, SALT_SHARED_INIT)
+                SeedStream r = cfg.init() == MlpConfig.Sharing.SHARED ? new SeedStream(t.seed(), 0, SALT_SHARED_INIT)
                         : new SeedStream(t.seed(), t.index(), SALT_INIT);
                 for (int l = 0; l < layers; l++) {
                     int nin = sizes[l];
@@ -411,7 +411,7 @@ public final class MlpLearner implements Learner {
             long stepsPerEpoch = (n + bs - 1) / bs;
             long total = stepsPerEpoch * cfg.epochs();
             long step = 0;
-            boolean sharedOrder = cfg.dataOrder().equals("shared");
+            boolean sharedOrder = cfg.dataOrder() == MlpConfig.Sharing.SHARED;
             SeedStream order = sharedOrder ? new SeedStream(t.seed(), 0, SALT_SHARED_ORDER)
                     : new SeedStream(t.seed(), t.index(), SALT_ORDER);
             int[] perm = sharedOrder ? identity(m) : members.clone();

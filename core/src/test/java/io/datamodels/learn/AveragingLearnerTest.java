@@ -31,7 +31,8 @@ class AveragingLearnerTest {
     private static final Set<String> KEYS = Set.of(Outputs.MARGINS, Outputs.CORRECT, Outputs.TRAIN_LOSS);
 
     private static MlpConfig softmax(String mode, String sharing) {
-        return new MlpConfig(new int[0], 3, 32, 0.05, 0.9, 5e-4, "cosine", true, mode, 4, sharing, sharing);
+        return new MlpConfig(new int[0], 3, 32, 0.05, 0.9, 5e-4, MlpConfig.Schedule.COSINE, true, MlpConfig.Mode.of(mode), 4,
+                MlpConfig.Sharing.of(sharing), MlpConfig.Sharing.of(sharing));
     }
 
     private static Map<String, Object> ok(Outcome o) {

@@ -69,7 +69,7 @@ class MlpLearnerTest {
             List<ModelTask> tasks = tasks(train.rows(), 8, 0.5, 11);
             double ref = referenceAccuracy(train, test, cfg, tasks);
             for (String mode : List.of("gather", "shared")) {
-                MlpLearner l = new MlpLearner(train, test, cfg.withMode(mode), Kernels.gemm(), NarrowLinear.choose(),
+                MlpLearner l = new MlpLearner(train, test, cfg.withMode(MlpConfig.Mode.of(mode)), Kernels.gemm(), NarrowLinear.choose(),
                         0.5);
                 double got = meanAccuracy(l.train(tasks, ACC));
                 assertEquals(ref, got, 0.005, cfg.hidden().length + " hidden layers, " + mode + " mode");
@@ -100,8 +100,8 @@ class MlpLearnerTest {
     void gatherModeEqualsTheReferenceModelByModel() {
         Dataset train = EmbeddedSample.loadTrain().select(Selection.first(300));
         Dataset test = EmbeddedSample.loadTest().select(Selection.first(50));
-        MlpConfig cfg = new MlpConfig(new int[]{16}, 3, 32, 0.05, 0.9, 5e-4, "cosine", true, "gather", 4, "per_model",
-                "per_model");
+        MlpConfig cfg = new MlpConfig(new int[]{16}, 3, 32, 0.05, 0.9, 5e-4, MlpConfig.Schedule.COSINE, true, MlpConfig.Mode.GATHER, 4, MlpConfig.Sharing.PER_MODEL,
+                MlpConfig.Sharing.PER_MODEL);
         List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 5);
         float[][] xs = ReferenceMlp.standardised(train, test);
         List<Outcome> outs = new MlpLearner(train, test, cfg, Kernels.scalarGemm(), NarrowLinear.scalar(), 0.5)
@@ -127,8 +127,8 @@ class MlpLearnerTest {
     void softmaxUsesTheInjectedNarrowKernelAndEqualsTheReference() {
         Dataset train = EmbeddedSample.loadTrain().select(Selection.first(300));
         Dataset test = EmbeddedSample.loadTest().select(Selection.first(50));
-        MlpConfig cfg = new MlpConfig(new int[0], 3, 32, 0.05, 0.9, 5e-4, "cosine", true, "gather", 4, "per_model",
-                "per_model");
+        MlpConfig cfg = new MlpConfig(new int[0], 3, 32, 0.05, 0.9, 5e-4, MlpConfig.Schedule.COSINE, true, MlpConfig.Mode.GATHER, 4, MlpConfig.Sharing.PER_MODEL,
+                MlpConfig.Sharing.PER_MODEL);
         List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 6);
         float[][] xs = ReferenceMlp.standardised(train, test);
         NarrowLinear scalar = NarrowLinear.scalar();
@@ -182,8 +182,8 @@ class MlpLearnerTest {
         Dataset train = EmbeddedSample.loadTrain().select(Selection.first(300));
         Dataset test = EmbeddedSample.loadTest().select(Selection.first(40));
         for (int[] hidden : List.of(new int[0], new int[]{8})) {
-            MlpConfig cfg = new MlpConfig(hidden, 2, 16, 0.05, 0.9, 5e-4, "cosine", true, "shared", 3, "per_model",
-                    "per_model");
+            MlpConfig cfg = new MlpConfig(hidden, 2, 16, 0.05, 0.9, 5e-4, MlpConfig.Schedule.COSINE, true, MlpConfig.Mode.SHARED, 3, MlpConfig.Sharing.PER_MODEL,
+                    MlpConfig.Sharing.PER_MODEL);
             MlpLearner l = new MlpLearner(train, test, cfg, Kernels.gemm(), NarrowLinear.choose(), 0.5);
             List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 4);
             List<Outcome> group = l.train(tasks, Set.of(Outputs.MARGINS));
@@ -198,8 +198,8 @@ class MlpLearnerTest {
     void everyKernelTrainsTheSameModels() {
         Dataset train = EmbeddedSample.loadTrain().select(Selection.first(200));
         Dataset test = EmbeddedSample.loadTest().select(Selection.first(40));
-        MlpConfig cfg = new MlpConfig(new int[]{8}, 2, 16, 0.05, 0.9, 5e-4, "cosine", true, "shared", 3, "per_model",
-                "per_model");
+        MlpConfig cfg = new MlpConfig(new int[]{8}, 2, 16, 0.05, 0.9, 5e-4, MlpConfig.Schedule.COSINE, true, MlpConfig.Mode.SHARED, 3, MlpConfig.Sharing.PER_MODEL,
+                MlpConfig.Sharing.PER_MODEL);
         List<ModelTask> tasks = tasks(train.rows(), 3, 0.5, 9);
         float[] ref = margins(new MlpLearner(train, test, cfg, Kernels.scalarGemm(), NarrowLinear.scalar(), 0.5)
                 .train(tasks, Set.of(Outputs.MARGINS)));
@@ -226,8 +226,8 @@ class MlpLearnerTest {
         Dataset train = EmbeddedSample.loadTrain().select(Selection.first(300));
         Dataset test = EmbeddedSample.loadTest().select(Selection.first(30));
         for (String mode : List.of("gather", "shared")) {
-            MlpConfig cfg = new MlpConfig(new int[]{8}, 2, 32, 0.05, 0.9, 5e-4, "cosine", true, mode, 4, "per_model",
-                    "per_model");
+            MlpConfig cfg = new MlpConfig(new int[]{8}, 2, 32, 0.05, 0.9, 5e-4, MlpConfig.Schedule.COSINE, true, MlpConfig.Mode.of(mode), 4, MlpConfig.Sharing.PER_MODEL,
+                    MlpConfig.Sharing.PER_MODEL);
             MlpLearner l = new MlpLearner(train, test, cfg, Kernels.gemm(), NarrowLinear.choose(), 0.5);
             List<ModelTask> tasks = tasks(train.rows(), 4, 0.5, 2);
             List<Outcome> together = l.train(tasks, Set.of(Outputs.MARGINS));
@@ -275,12 +275,12 @@ class MlpLearnerTest {
     @Test
     void badConfigAndMaskLength() {
         var e = assertThrows(IllegalArgumentException.class, () -> new MlpConfig(new int[]{64}, 10, 128, 0.05, 1.5, 0,
-                "cosine", true, "auto", 16, "per_model", "per_model"));
+                MlpConfig.Schedule.COSINE, true, MlpConfig.Mode.AUTO, 16, MlpConfig.Sharing.PER_MODEL, MlpConfig.Sharing.PER_MODEL));
         assertEquals("momentum must be in [0, 1), got 1.5", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new MlpConfig(new int[]{0}, 10, 128, 0.05, 0.9, 0,
-                "cosine", true, "auto", 16, "per_model", "per_model"));
+                MlpConfig.Schedule.COSINE, true, MlpConfig.Mode.AUTO, 16, MlpConfig.Sharing.PER_MODEL, MlpConfig.Sharing.PER_MODEL));
         assertThrows(IllegalArgumentException.class, () -> new MlpConfig(new int[]{}, 10, 128, 0.05, 0.9, 0,
-                "step", true, "auto", 16, "per_model", "per_model"));
+                MlpConfig.Schedule.of("step"), true, MlpConfig.Mode.AUTO, 16, MlpConfig.Sharing.PER_MODEL, MlpConfig.Sharing.PER_MODEL));
         Dataset train = EmbeddedSample.loadTrain().select(Selection.first(100));
         MlpLearner l = new MlpLearner(train, train, MlpConfig.softmax(), Kernels.gemm(), NarrowLinear.choose(),
                 0.5);

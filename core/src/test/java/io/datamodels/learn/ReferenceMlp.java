@@ -39,7 +39,7 @@ public final class ReferenceMlp {
         sizes[sizes.length - 1] = classes;
         ReferenceMlp net = new ReferenceMlp(cfg, sizes);
         int layers = sizes.length - 1;
-        SeedStream init = cfg.init().equals("shared") ? new SeedStream(task.seed(), 0, MlpLearner.SALT_SHARED_INIT)
+        SeedStream init = cfg.init() == MlpConfig.Sharing.SHARED ? new SeedStream(task.seed(), 0, MlpLearner.SALT_SHARED_INIT)
                 : new SeedStream(task.seed(), task.index(), MlpLearner.SALT_INIT);
         for (int l = 0; l < layers; l++) {
             double bound = 1 / Math.sqrt(sizes[l]);
@@ -66,7 +66,7 @@ public final class ReferenceMlp {
         int bs = Math.min(cfg.batchSize(), Math.max(1, n));
         long total = (long) ((n + bs - 1) / bs) * cfg.epochs();
         long step = 0;
-        boolean sharedOrder = cfg.dataOrder().equals("shared");
+        boolean sharedOrder = cfg.dataOrder() == MlpConfig.Sharing.SHARED;
         SeedStream order = sharedOrder ? new SeedStream(task.seed(), 0, MlpLearner.SALT_SHARED_ORDER)
                 : new SeedStream(task.seed(), task.index(), MlpLearner.SALT_ORDER);
         int[] perm = sharedOrder ? MlpLearner.identity(m) : members.clone();

@@ -37,4 +37,19 @@ class LearnersTest {
         assertEquals("softmax config: normalize: expected true or false, got \"yes\"",
                 error("softmax", "{\"normalize\": \"yes\"}"));
     }
+
+    @Test
+    void enumeratedSettingsAreReadByTheirConfigNamesOnly() throws Exception {
+        assertEquals("mlp config: mode: mode must be one of [auto, gather, shared], got 'fast'",
+                error("mlp", "{\"mode\": \"fast\"}"));
+        assertEquals("softmax config: schedule: schedule must be one of [cosine, linear, constant], got 'COSINE'",
+                error("softmax", "{\"schedule\": \"COSINE\"}"));
+        assertEquals("mlp config: init: data_order and init must be one of [per_model, shared], got 'mine'",
+                error("mlp", "{\"init\": \"mine\"}"));
+        // The JSON form (train.json) keeps the names configs use.
+        var resolved = Learners.resolveConfig(LearnerKind.MLP, Json.parseTree("test", "{\"mode\": \"shared\"}"));
+        assertEquals("\"shared\"", resolved.get("mode").toString());
+        assertEquals("\"cosine\"", resolved.get("schedule").toString());
+        assertEquals("\"per_model\"", resolved.get("data_order").toString());
+    }
 }
