@@ -37,6 +37,9 @@ public record FitData(int targetFrom, int targets, int[] trainRows, int[] target
      * The data of {@code fit}: reloads the sources its {@code fit.json} names and checks them against the recorded
      * fingerprints; without a recorded dataset, unknown rows.
      *
+     * @param fit       the fit's {@code fit.json}
+     * @param trainSize the rows m of its weights.npy
+     * @param targets   the columns T of its weights.npy
      * @throws FitException        if fit.json's target range does not match {@code targets} weight columns
      * @throws DataFormatException if the data is missing or its fingerprints differ from those recorded
      */
