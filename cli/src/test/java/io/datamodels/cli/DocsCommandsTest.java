@@ -50,7 +50,7 @@ class DocsCommandsTest {
 
     /** Options whose value is a path: relative ones and those under /tmp move into the test's folder. */
     private static final Set<String> PATH_OPTIONS = Set.of("--store", "--out", "--model", "--masks", "--held-out",
-            "--config", "--work", "--spec");
+            "--config", "--work", "--spec", "--fit");
 
     @TempDir
     Path tmp;
@@ -102,7 +102,7 @@ class DocsCommandsTest {
 
     /** Scales sizes down and moves paths into the test's folder. */
     private String[] smallArgs(List<String> words, Path shared) {
-        String command = words.size() > 1 && Set.of("bench", "eval").contains(words.get(0))
+        String command = words.size() > 1 && Set.of("bench", "eval", "explore").contains(words.get(0))
                 ? words.get(0) + " " + words.get(1) : words.get(0);
         Map<String, String> small = new LinkedHashMap<>(SMALL.getOrDefault(command, Map.of()));
         List<String> out = new ArrayList<>();
@@ -127,8 +127,9 @@ class DocsCommandsTest {
             out.add("idx:" + shared.resolve("data/fashion-mnist"));
         }
         if ((command.equals("demo") || command.equals("make-sample")) && !out.contains("--out")) {
-            out.add("--out"); // their default output folders lie in the repository
-            out.add(tmp.resolve(command + "-out").toString());
+            out.add("--out"); // their default output folders lie in the repository; demo's is demo-run, which the
+            // README's later lines read (the explore commands on demo-run/datamodels)
+            out.add(tmp.resolve(command.equals("demo") ? "demo-run" : command + "-out").toString());
         }
         return out.toArray(String[]::new);
     }

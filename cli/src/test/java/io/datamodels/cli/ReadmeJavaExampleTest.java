@@ -82,12 +82,13 @@ class ReadmeJavaExampleTest {
     record Run(int code, String out, String err) {
     }
 
-    /** The core artifact and the libraries it needs (Jackson), as a user's build would put them. */
+    /** The core artifact and the libraries it needs (Jackson, EJML), as a user's build would put them. */
     private static String modulePath() {
         List<String> entries = new ArrayList<>();
         entries.add(ApiBoundaryTest.coreArtifact().toString());
         for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (Path.of(e).getFileName().toString().startsWith("jackson-")) {
+            String name = Path.of(e).getFileName().toString();
+            if (name.startsWith("jackson-") || name.startsWith("ejml-")) {
                 entries.add(e);
             }
         }
