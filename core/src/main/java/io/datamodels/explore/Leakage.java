@@ -180,22 +180,30 @@ public final class Leakage {
      */
     static void looZ(double[] x, int n, double[] z, int off, int stride) {
         double mu = 0;
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             mu += x[i];
+            lo = Math.min(lo, x[i]);
+            hi = Math.max(hi, x[i]);
         }
         mu /= n;
         double c = 0;
+        int atLo = 0;
+        int atHi = 0;
         for (int i = 0; i < n; i++) {
             c += (x[i] - mu) * (x[i] - mu);
+            atLo += x[i] == lo ? 1 : 0;
+            atHi += x[i] == hi ? 1 : 0;
         }
         double sdAll = Math.sqrt(c / n);
         for (int i = 0; i < n; i++) {
             double dev = x[i] - mu;
-            double others = Math.max(0, c - dev * dev * n / (n - 1));
-            double sd = Math.sqrt(others / (n - 1));
-            if (sd <= 1e-12 * sdAll) {
-                sd = sdAll;
-            }
+            // The others are all equal exactly when x_i is the one value off a constant (e.g. the one non-zero weight
+            // of a sparse column); the formula would give rounding noise there, not 0.
+            boolean othersEqual = lo == hi || (x[i] == lo && atLo == 1 && atHi == n - 1)
+                    || (x[i] == hi && atHi == 1 && atLo == n - 1);
+            double sd = othersEqual ? sdAll : Math.sqrt(Math.max(0, c - dev * dev * n / (n - 1)) / (n - 1));
             z[off + i * stride] = sd == 0 ? 0 : dev * n / (n - 1) / sd;
         }
     }

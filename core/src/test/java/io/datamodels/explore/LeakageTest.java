@@ -223,6 +223,19 @@ class LeakageTest {
     }
 
     @Test
+    void theOneNonZeroValueOfAVectorIsScaledByTheWholeVector() {
+        // Others all equal: z = (x - mean of others) / sd of all n values, not rounding noise over 0.
+        int n = 7;
+        double[] x = {0, 0, 0, 0.3, 0, 0, 0};
+        double[] z = new double[n];
+        Leakage.looZ(x, n, z, 0, 1);
+        double mean = 0.3 / n;
+        double sdAll = Math.sqrt((6 * mean * mean + (0.3 - mean) * (0.3 - mean)) / n);
+        assertEquals(0.3 / sdAll, z[3], TOL);
+        assertEquals(looOracle(x, 0), z[0], TOL);
+    }
+
+    @Test
     void aConstantMatrixFlagsNothing() {
         float[] w = new float[5 * 4];
         java.util.Arrays.fill(w, 0.25f);
