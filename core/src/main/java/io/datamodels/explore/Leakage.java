@@ -34,10 +34,13 @@ import java.util.Locale;
  * a column is 0, which makes the MAD 0 or tiny.
  * The column z alone ranks "hubs" (examples large on many targets) as leaks; the row z removes them. The threshold is
  * chosen from the data by the target-decoy (knockoff+) rule of Barber and Candès 2015: the decoy of a pair is its
- * score on the sign-flipped matrix, {@code d = min(-zc, -zr)}, which has the distribution of s where W carries no
- * planted positive outlier; the threshold is the smallest score value tau with
+ * score on the sign-flipped matrix, {@code d = min(-zc, -zr)}, which is distributed like s wherever the weights are
+ * symmetric about their means (estimation noise); the threshold is the smallest score value tau with
  * {@code (1 + #{d >= tau}) / max(1, #{s >= tau}) <= fdr}. Real opposers (large negative weights) add decoys, which
  * makes the rule conservative. Where no tau passes, nothing is flagged and the threshold is reported as infinite.
+ * The rule controls false discoveries against "the weight is noise", not against "the example is a close look-alike
+ * rather than a copy": docs/RESULTS.md measures it on planted copies, where small models' datamodels give strong,
+ * specific weights to look-alikes as well.
  */
 public final class Leakage {
     /** The score rule, as written to {@code leakage.json}. */
@@ -100,7 +103,7 @@ public final class Leakage {
      * Scores every (target, train) pair of the m x T matrix {@code weights} (not modified) and flags those at or above
      * the threshold (given, or chosen by the decoy rule of the class comment).
      *
-     * @throws IllegalArgumentException for a length that is not m * T, m or T below 2, or a non-finite weight
+     * @throws IllegalArgumentException for a length that is not m * T, m or T below 3, or a non-finite weight
      */
     public static Result find(float[] weights, int m, int t, LeakageOptions options) {
         double[] zc = new double[weights.length];
