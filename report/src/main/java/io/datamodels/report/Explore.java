@@ -50,7 +50,7 @@ final class Explore {
             pairs.add(new View.Pair(ex.target(q, null), ex.train(j, null),
                     String.format(Locale.ROOT, "%.3f", r[2])));
         }
-        return List.of(new View.Leakage(csv.toString(), rows.size(), pairs));
+        return List.of(new View.Leakage("explore/leakage/leakage.csv", rows.size(), pairs));
     }
 
     /** Nearest targets, from the first CSV in {@code dir} with columns target and neighbour. */
@@ -85,7 +85,7 @@ final class Explore {
                 out.add(new View.Row("target " + e.getKey() + " (" + self.label() + ") and its nearest targets", l));
             }
             return Optional.of(new View.Section("neighbours", "Nearest targets",
-                    "Which targets do the datamodels treat alike?", csv.toString(), out));
+                    "Which targets do the datamodels treat alike?", "explore/neighbours/" + csv.getFileName(), out));
         }
         return Optional.empty();
     }
@@ -122,7 +122,7 @@ final class Explore {
             groups.forEach((g, l) -> out.add(new View.Row(g, l)));
             return Optional.of(new View.Section("embed", "Embeddings: principal components and clusters",
                     "Which groups of " + (targets ? "targets" : "training examples")
-                            + " do the datamodel weights separate?", csv.toString(), out));
+                            + " do the datamodel weights separate?", "explore/embed/" + csv.getFileName(), out));
         }
         return Optional.empty();
     }

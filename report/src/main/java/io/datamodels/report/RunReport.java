@@ -55,6 +55,13 @@ public final class RunReport {
     public static final String FILE = "report.html";
     static final String TEMPLATE = "report.html.mustache";
 
+    static {
+        // Charts and images draw through java.awt, which must not look for a display.
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
+
     private RunReport() {
     }
 
