@@ -220,6 +220,33 @@ class RunReportTest {
                 e.getMessage());
     }
 
+    @Test
+    void neighboursAndEmbeddingsAreReadWhereTheExploreCommandsWroteThem() throws Exception {
+        Path copy = copyRun("explored");
+        Path nb = Files.createDirectories(copy.resolve("explore/neighbours"));
+        Files.writeString(nb.resolve("neighbours.csv"), "target,rank,neighbour,cosine\n0,1,7,0.91\n0,2,3,0.5\n"
+                + "5,1,2,0.8\n");
+        Path em = Files.createDirectories(copy.resolve("explore/embed"));
+        Files.writeString(em.resolve("explained_variance.csv"), "component,explained_variance\n0,0.3\n");
+        Files.writeString(em.resolve("pca_ends.csv"), "component,end,rank,target,score\n0,-1,0,4,-2.5\n"
+                + "0,1,0,9,3.0\n");
+        RunReport.Rendered r = RunReport.render(copy, RunReport.Options.defaults(), "test");
+        assertEquals(List.of("summary", "lds", "counterfactual", "support", "gallery", "leakage", "neighbours",
+                "embed"), r.sections());
+        Document d = Jsoup.parse(r.html());
+        List<Element> rows = d.select("#neighbours .strip");
+        assertEquals(2, rows.size());
+        assertEquals(List.of(0, 7, 3), indices(rows.get(0)));
+        assertTrue(rows.get(0).text().contains("0.910"), rows.get(0).text());
+        assertEquals(List.of(5, 2), indices(rows.get(1)));
+        List<Element> ends = d.select("#embed .strip");
+        assertEquals(2, ends.size());
+        assertTrue(ends.get(0).selectFirst(".label").text().equals("component 0, end -1"), ends.get(0).text());
+        assertEquals(List.of(9), indices(ends.get(1)));
+        assertEquals(doc.selectFirst("#target-4 .ex.self img").attr("src"),
+                ends.get(0).selectFirst("img").attr("src"));
+    }
+
     private static Path copyRun(String name) throws Exception {
         Path copy = tmp.resolve(name);
         try (var s = Files.walk(run)) {
