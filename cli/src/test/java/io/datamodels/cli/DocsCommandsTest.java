@@ -50,7 +50,7 @@ class DocsCommandsTest {
 
     /** Options whose value is a path: relative ones and those under /tmp move into the test's folder. */
     private static final Set<String> PATH_OPTIONS = Set.of("--store", "--out", "--model", "--masks", "--held-out",
-            "--config", "--work", "--spec");
+            "--config", "--work", "--spec", "--run");
 
     @TempDir
     Path tmp;
@@ -128,7 +128,8 @@ class DocsCommandsTest {
         }
         if ((command.equals("demo") || command.equals("make-sample")) && !out.contains("--out")) {
             out.add("--out"); // their default output folders lie in the repository
-            out.add(tmp.resolve(command + "-out").toString());
+            // demo-run, as the documents call it, so that a later `report --run demo-run` finds it
+            out.add(tmp.resolve(command.equals("demo") ? "demo-run" : command + "-out").toString());
         }
         return out.toArray(String[]::new);
     }
