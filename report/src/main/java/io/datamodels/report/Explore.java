@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  *   {@code nearest}): each target's nearest targets in datamodel space, in file order.</li>
  *   <li>{@code explore/embed/*.csv} with a column {@code target} (or {@code train}) and a grouping column
  *   ({@code component}, {@code cluster}, {@code end}): the targets (or training examples) of each PCA end or
- *   cluster, in file order.</li>
+ *   cluster, in file order; one section per such file.</li>
  * </ul>
  */
 final class Explore {
@@ -64,16 +64,16 @@ final class Explore {
             }
             int sc = firstOf(t, "cosine", "similarity", "score");
             Map<Integer, List<View.Example>> rows = new LinkedHashMap<>();
-            for (double[] r : t.rows()) {
-                int q = target(csv, "target", r[tc], ex);
+            for (int i = 0; i < t.rows().size(); i++) {
+                int q = target(csv, "target", t.number(i, tc), ex);
                 if (!rows.containsKey(q) && rows.size() == ROWS) {
                     continue;
                 }
                 List<View.Example> l = rows.computeIfAbsent(q, x -> new ArrayList<>());
                 if (l.size() < k) {
-                    int p = target(csv, t.header().get(nc), r[nc], ex);
+                    int p = target(csv, t.header().get(nc), t.number(i, nc), ex);
                     l.add(ex.target(p - ex.targetFrom(), sc < 0 ? null
-                            : String.format(Locale.ROOT, "%.3f", r[sc])));
+                            : String.format(Locale.ROOT, "%.3f", t.number(i, sc))));
                 }
             }
             List<View.Row> out = new ArrayList<>();
@@ -90,15 +90,14 @@ final class Explore {
         return Optional.empty();
     }
 
-    /** PCA ends or clusters, from the first CSV in {@code dir} with a target (or train) column and a group column. */
-    static Optional<View.Section> embed(Path dir, RunReport.Examples ex, int k) throws IOException {
+    /**
+     * PCA ends or clusters: one section per CSV in {@code dir} with a target (or train) column and a group column
+     * ({@code component}, {@code cluster}, {@code end}); other CSVs there (explained variance, ARI) are not galleries.
+     */
+    static List<View.Section> embed(Path dir, RunReport.Examples ex, int k) throws IOException {
+        List<View.Section> sections = new ArrayList<>();
         for (Path csv : csvs(dir)) {
-            Csv.Table t;
-            try {
-                t = Csv.read(csv);
-            } catch (DataFormatException e) {
-                continue;
-            }
+            Csv.Table t = Csv.read(csv);
             boolean targets = t.column("target") >= 0;
             int ic = targets ? t.column("target") : t.column("train");
             int gc = firstOf(t, "component", "cluster", "end");
@@ -107,28 +106,28 @@ final class Explore {
             }
             int ec = gc == t.column("end") ? -1 : t.column("end");
             Map<String, List<View.Example>> groups = new LinkedHashMap<>();
-            for (double[] r : t.rows()) {
-                String g = t.header().get(gc) + " " + fmt(r[gc]) + (ec < 0 ? "" : ", end " + fmt(r[ec]));
+            for (int i = 0; i < t.rows().size(); i++) {
+                String g = t.header().get(gc) + " " + t.rows().get(i)[gc].strip()
+                        + (ec < 0 ? "" : ", end " + t.rows().get(i)[ec].strip());
                 if (!groups.containsKey(g) && groups.size() == ROWS) {
                     continue;
                 }
                 List<View.Example> l = groups.computeIfAbsent(g, x -> new ArrayList<>());
                 if (l.size() < 2 * k) {
-                    l.add(targets ? ex.target(target(csv, "target", r[ic], ex) - ex.targetFrom(), null)
-                            : ex.train(index(csv, "train", r[ic], ex.train().rows()), null));
+                    double v = t.number(i, ic);
+                    l.add(targets ? ex.target(target(csv, "target", v, ex) - ex.targetFrom(), null)
+                            : ex.train(index(csv, "train", v, ex.train().rows()), null));
                 }
             }
             List<View.Row> out = new ArrayList<>();
             groups.forEach((g, l) -> out.add(new View.Row(g, l)));
-            return Optional.of(new View.Section("embed", "Embeddings: principal components and clusters",
+            String stem = csv.getFileName().toString().replaceFirst("\\.csv$", "");
+            sections.add(new View.Section("embed-" + stem.replaceAll("[^A-Za-z0-9_-]", "_"),
+                    "Embeddings: " + stem.replace('_', ' '),
                     "Which groups of " + (targets ? "targets" : "training examples")
                             + " do the datamodel weights separate?", "explore/embed/" + csv.getFileName(), out));
         }
-        return Optional.empty();
-    }
-
-    private static String fmt(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3g", v);
+        return sections;
     }
 
     private static List<Path> csvs(Path dir) throws IOException {

@@ -220,7 +220,7 @@ public final class RunReport {
             if (!leakage.isEmpty()) {
                 sections.add("leakage");
             }
-            Explore.embed(exploreDir.resolve("embed"), ex, options.topK()).ifPresent(found::add);
+            found.addAll(Explore.embed(exploreDir.resolve("embed"), ex, options.topK()));
             for (View.Section s : found) {
                 sections.add(s.id());
             }

@@ -228,18 +228,23 @@ class RunReportTest {
                 + "5,1,2,0.8\n");
         Path em = Files.createDirectories(copy.resolve("explore/embed"));
         Files.writeString(em.resolve("explained_variance.csv"), "component,explained_variance\n0,0.3\n");
+        Files.writeString(em.resolve("clusters.csv"), "target,cluster,class\n3,0,Dress\n6,1,Shirt\n1,0,Pullover\n");
         Files.writeString(em.resolve("pca_ends.csv"), "component,end,rank,target,score\n0,-1,0,4,-2.5\n"
                 + "0,1,0,9,3.0\n");
         RunReport.Rendered r = RunReport.render(copy, RunReport.Options.defaults(), "test");
         assertEquals(List.of("summary", "lds", "counterfactual", "support", "gallery", "leakage", "neighbours",
-                "embed"), r.sections());
+                "embed-clusters", "embed-pca_ends"), r.sections());
         Document d = Jsoup.parse(r.html());
         List<Element> rows = d.select("#neighbours .strip");
         assertEquals(2, rows.size());
         assertEquals(List.of(0, 7, 3), indices(rows.get(0)));
         assertTrue(rows.get(0).text().contains("0.910"), rows.get(0).text());
         assertEquals(List.of(5, 2), indices(rows.get(1)));
-        List<Element> ends = d.select("#embed .strip");
+        List<Element> clusters = d.select("#embed-clusters .strip");
+        assertEquals(List.of("cluster 0", "cluster 1"), clusters.stream().map(e -> e.selectFirst(".label").text())
+                .toList());
+        assertEquals(List.of(3, 1), indices(clusters.get(0)));
+        List<Element> ends = d.select("#embed-pca_ends .strip");
         assertEquals(2, ends.size());
         assertTrue(ends.get(0).selectFirst(".label").text().equals("component 0, end -1"), ends.get(0).text());
         assertEquals(List.of(9), indices(ends.get(1)));
