@@ -35,16 +35,15 @@ final class Chromium implements AutoCloseable {
 
     private final Process process;
     private final Path profile;
-    private final WebSocket socket;
+    private WebSocket socket;
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
     /** Every event received, in order. */
     final List<JsonNode> events = new CopyOnWriteArrayList<>();
 
-    private Chromium(Process process, Path profile, WebSocket socket) {
+    private Chromium(Process process, Path profile) {
         this.process = process;
         this.profile = profile;
-        this.socket = socket;
     }
 
     /** The Chromium binary: $CHROMIUM, else chromium or chromium-browser on the PATH; null if none. */
@@ -87,9 +86,9 @@ final class Chromium implements AutoCloseable {
                 lines = Files.exists(active) ? Files.readAllLines(active) : List.of();
             }
             URI ws = URI.create("ws://127.0.0.1:" + lines.get(0).strip() + lines.get(1).strip());
-            Chromium[] self = new Chromium[1];
+            Chromium self = new Chromium(p, profile);
             StringBuilder buf = new StringBuilder();
-            WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(TIMEOUT)
+            self.socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(TIMEOUT)
                     .buildAsync(ws, new WebSocket.Listener() {
                         @Override
                         public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
@@ -97,14 +96,13 @@ final class Chromium implements AutoCloseable {
                             if (last) {
                                 String msg = buf.toString();
                                 buf.setLength(0);
-                                self[0].receive(msg);
+                                self.receive(msg);
                             }
                             w.request(1);
                             return null;
                         }
                     }).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            self[0] = new Chromium(p, profile, socket);
-            return self[0];
+            return self;
         } catch (Exception e) {
             kill(p);
             deleteTree(profile);
