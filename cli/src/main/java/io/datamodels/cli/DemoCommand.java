@@ -78,6 +78,8 @@ final class DemoCommand implements Callable<Integer> {
             w.printf("  target %d (%s):%s%n", q, test.classNames().get(test.label(q)), sb);
         }
         w.printf("%nEverything is in %s: run.json, store/, held-out/, datamodels/ (weights.npy is m x T), eval/%n", out);
+        ReportCommand.print(w, io.datamodels.report.RunReport.write(out, out.resolve(io.datamodels.report.RunReport.FILE),
+                io.datamodels.report.RunReport.Options.defaults(), "datamodels demo"));
         w.flush();
         return ExitCodes.OK;
     }

@@ -34,6 +34,9 @@ final class RunCommand implements Callable<Integer> {
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         Pipeline.Headline h = run(cfg, dir, spec.commandLine().getOut(), cmd);
         print(spec.commandLine().getOut(), h, dir);
+        ReportCommand.print(spec.commandLine().getOut(), io.datamodels.report.RunReport.write(dir,
+                dir.resolve(io.datamodels.report.RunReport.FILE), io.datamodels.report.RunReport.Options.defaults(),
+                cmd));
         return ExitCodes.OK;
     }
 

@@ -45,18 +45,26 @@ class ApiBoundaryTest {
         Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         List<String> violations = new ArrayList<>();
         int scanned = 0;
-        try (Stream<Path> files = Files.walk(classes)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
-                ClassModel cm = ClassFile.of().parse(f);
-                scanned++;
-                for (String pkg : corePackagesUsed(cm)) {
-                    if (!exported.contains(pkg)) {
-                        violations.add(cm.thisClass().asInternalName().replace('/', '.') + " uses " + pkg);
+        // The CLI's classes, then the report module's (a jar or a classes folder), which must keep to the same API.
+        Path report = Path.of(io.datamodels.report.RunReport.class.getProtectionDomain().getCodeSource().getLocation()
+                .toURI());
+        for (Path root : List.of(classes, report)) {
+            try (java.nio.file.FileSystem jar = Files.isDirectory(root) ? null
+                    : java.nio.file.FileSystems.newFileSystem(root);
+                 Stream<Path> files = Files.walk(jar == null ? root : jar.getPath("/"))) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".class")
+                        && !p.getFileName().toString().equals("module-info.class")).toList()) {
+                    ClassModel cm = ClassFile.of().parse(Files.readAllBytes(f));
+                    scanned++;
+                    for (String pkg : corePackagesUsed(cm)) {
+                        if (!exported.contains(pkg)) {
+                            violations.add(cm.thisClass().asInternalName().replace('/', '.') + " uses " + pkg);
+                        }
                     }
                 }
             }
         }
-        assertTrue(scanned > 20, "too few CLI classes found in " + classes + ": " + scanned);
+        assertTrue(scanned > 30, "too few CLI and report classes found in " + classes + ", " + report + ": " + scanned);
         assertEquals(List.of(), violations, "CLI code uses core packages that are not exported (exported: "
                 + new TreeSet<>(exported) + ")");
     }
@@ -114,7 +122,7 @@ class ApiBoundaryTest {
         assertEquals(Set.of(), stale, "types docs/API.md lists that are not public and exported");
     }
 
-    /** The core packages (not the CLI's own) that a class refers to. */
+    /** The core packages (not the CLI's or the report's own) that a class refers to. */
     static Set<String> corePackagesUsed(ClassModel cm) {
         Set<String> pkgs = new TreeSet<>();
         for (PoolEntry e : cm.constantPool()) {
@@ -145,7 +153,8 @@ class ApiBoundaryTest {
     private static void add(String internalName, Set<String> pkgs) {
         int slash = internalName.lastIndexOf('/');
         String pkg = internalName.substring(0, slash).replace('/', '.');
-        if (!pkg.equals("io.datamodels.cli") && !pkg.startsWith("io.datamodels.cli.")) {
+        if (!pkg.equals("io.datamodels.cli") && !pkg.startsWith("io.datamodels.cli.")
+                && !pkg.equals("io.datamodels.report")) {
             pkgs.add(pkg);
         }
     }

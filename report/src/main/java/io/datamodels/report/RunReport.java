@@ -1,0 +1,549 @@
+package io.datamodels.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.samskivert.mustache.Mustache;
+import com.samskivert.mustache.Template;
+import io.datamodels.ConfigException;
+import io.datamodels.Json;
+import io.datamodels.Provenance;
+import io.datamodels.data.DataBinding;
+import io.datamodels.data.DataFormatException;
+import io.datamodels.data.Dataset;
+import io.datamodels.eval.Counterfactual;
+import io.datamodels.eval.Lds;
+import io.datamodels.eval.Support;
+import io.datamodels.regress.Datamodels;
+import io.datamodels.regress.FitFolder;
+import io.datamodels.regress.Fitter;
+import io.datamodels.store.AtomicFiles;
+import io.datamodels.store.Store;
+import io.datamodels.store.npy.Npy;
+import io.datamodels.store.npy.NpyArray;
+
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+
+/**
+ * One self-contained HTML report of a {@code run} (or {@code demo}) folder: the run's summary and provenance, the
+ * LDS histogram and predicted-vs-actual scatters, the counterfactual and support charts, per-target galleries of
+ * top supporters and opposers (Ilyas et al. 2022, Fig. 1 shows a target beside its top supporters), and, where the
+ * {@code explore} commands wrote them, leakage pairs, nearest targets and embedding ends. Each section appears only
+ * where its files exist.
+ *
+ * <p>The file needs nothing but a browser: charts are inline SVG (JFreeChart drawn by Batik), images inline PNG data
+ * URIs, and a Content-Security-Policy forbids any fetch. The HTML comes from the template
+ * {@code report.html.mustache}, which escapes every value it does not get as trusted SVG or data URI.
+ *
+ * <p>Examples are shown from the data the fit was made from, loaded through the fingerprints in {@code fit.json}
+ * ({@link DataBinding#loadVerified(io.datamodels.data.DatasetRef, Path)}), so a changed or missing dataset is an
+ * error, not a wrong picture.
+ */
+public final class RunReport {
+    /** The report's file name inside a run folder. */
+    public static final String FILE = "report.html";
+    static final String TEMPLATE = "report.html.mustache";
+
+    static {
+        // Charts and images draw through java.awt, which must not look for a display.
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
+
+    private RunReport() {
+    }
+
+    /** How the galleries show examples. */
+    public enum Gallery {
+        /** Images for image data, feature rows for tabular data. */
+        AUTO,
+        /** Images; an error for tabular data. */
+        IMAGES,
+        /** Feature rows, for any data. */
+        FEATURES;
+
+        /** Parses {@code auto}, {@code images} or {@code features}. */
+        public static Gallery parse(String s) {
+            for (Gallery g : values()) {
+                if (g.name().equalsIgnoreCase(s)) {
+                    return g;
+                }
+            }
+            throw new IllegalArgumentException("gallery: expected auto, images or features, got '" + s + "'");
+        }
+    }
+
+    /**
+     * What the report shows; defaults: galleries for the first 6 targets with 5 supporters and 5 opposers each,
+     * {@link Gallery#AUTO}, LDS scatters for 3 targets, 12 leakage pairs.
+     *
+     * @param galleryTargets targets with a gallery (the first ones of the fit), at least 0
+     * @param topK           supporters and opposers per target, at least 1
+     * @param gallery        images or feature rows
+     * @param scatterTargets targets with a predicted-vs-actual LDS scatter, at least 0
+     * @param leakagePairs   leakage pairs shown (highest scores first), at least 0
+     */
+    public record Options(int galleryTargets, int topK, Gallery gallery, int scatterTargets, int leakagePairs) {
+        public Options {
+            Objects.requireNonNull(gallery, "gallery");
+            if (galleryTargets < 0) {
+                throw new IllegalArgumentException("gallery targets must be >= 0, got " + galleryTargets);
+            }
+            if (topK < 1) {
+                throw new IllegalArgumentException("top k must be >= 1, got " + topK);
+            }
+            if (scatterTargets < 0) {
+                throw new IllegalArgumentException("scatter targets must be >= 0, got " + scatterTargets);
+            }
+            if (leakagePairs < 0) {
+                throw new IllegalArgumentException("leakage pairs must be >= 0, got " + leakagePairs);
+            }
+        }
+
+        /** The defaults. */
+        public static Options defaults() {
+            return new Options(6, 5, Gallery.AUTO, 3, 12);
+        }
+
+        /** With another number of gallery targets. */
+        public Options withGalleryTargets(int n) {
+            return new Options(n, topK, gallery, scatterTargets, leakagePairs);
+        }
+
+        /** With another number of supporters and opposers per target. */
+        public Options withTopK(int k) {
+            return new Options(galleryTargets, k, gallery, scatterTargets, leakagePairs);
+        }
+
+        /** With another gallery kind. */
+        public Options withGallery(Gallery g) {
+            return new Options(galleryTargets, topK, g, scatterTargets, leakagePairs);
+        }
+    }
+
+    /**
+     * The report written.
+     *
+     * @param file     where it is
+     * @param bytes    its size
+     * @param sections the ids of the sections it has, in page order
+     */
+    public record Written(Path file, long bytes, List<String> sections) {
+    }
+
+    /**
+     * Writes the report of the run folder {@code runDir} to {@code out} (atomically; an existing file is replaced).
+     *
+     * @param command the command line recorded in the report's provenance
+     * @throws ConfigException     if {@code runDir} is not a run folder (no {@code run.json}) or has no finished fit
+     * @throws DataFormatException if the fit's dataset is missing or differs from the fit's fingerprints, or images
+     *                             are asked of a tabular source
+     */
+    public static Written write(Path runDir, Path out, Options options, String command) throws IOException {
+        Rendered r = render(runDir, options, command);
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        AtomicFiles.writeString(out, r.html());
+        return new Written(out, Files.size(out), r.sections());
+    }
+
+    /** The HTML and the ids of its sections. */
+    record Rendered(String html, List<String> sections) {
+    }
+
+    static Rendered render(Path runDir, Options options, String command) throws IOException {
+        Path runJson = runDir.resolve("run.json");
+        if (!Files.isDirectory(runDir)) {
+            throw new ConfigException(runDir + ": expected a run folder (made by 'datamodels run' or 'demo'), got "
+                    + (Files.exists(runDir) ? "a file" : "nothing there"));
+        }
+        if (!Files.isRegularFile(runJson)) {
+            throw new ConfigException(runJson + ": expected a run folder's run.json (made by 'datamodels run' or "
+                    + "'demo'), got none: " + runDir + " is not a run folder");
+        }
+        JsonNode run = Json.parseTree(runJson.toString(), Files.readString(runJson));
+        Path fitDir = runDir.resolve("datamodels");
+        if (!Files.isRegularFile(fitDir.resolve(Fitter.FIT_JSON))) {
+            throw new ConfigException(fitDir.resolve(Fitter.FIT_JSON) + ": expected the run's fit, got none (the run "
+                    + "has not finished its fit; rerun 'datamodels run' on the same folder to resume it)");
+        }
+        FitFolder fit = FitFolder.load(fitDir);
+        List<String> sections = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+
+        sections.add("summary");
+        // The data first: a fit whose dataset is missing or changed is refused before any chart is drawn.
+        Path exploreDir = runDir.resolve("explore");
+        Examples ex = options.galleryTargets() > 0 || Files.isDirectory(exploreDir)
+                ? Examples.load(fit, fitDir, options.gallery()) : null;
+        List<View.Fact> runFacts = runFacts(run, fit);
+        List<View.Fact> prov = provenance(run.get("provenance"));
+
+        List<View.Lds> lds = lds(runDir, fit, options);
+        if (!lds.isEmpty()) {
+            sections.add("lds");
+        }
+        List<View.Chart> cf = counterfactual(runDir.resolve("eval/counterfactual"));
+        if (!cf.isEmpty()) {
+            sections.add("counterfactual");
+        }
+        List<View.Chart> sup = support(runDir.resolve("eval/support"));
+        if (!sup.isEmpty()) {
+            sections.add("support");
+        }
+
+        List<View.Gallery> gallery = List.of();
+        List<View.Leakage> leakage = List.of();
+        List<View.Section> explore = List.of();
+        if (ex != null) {
+            if (options.galleryTargets() > 0) {
+                gallery = List.of(gallery(fit.datamodels(), ex, options));
+                sections.add("gallery");
+            }
+            List<View.Section> found = new ArrayList<>();
+            Explore.neighbours(exploreDir.resolve("neighbours"), ex, options.topK()).ifPresent(found::add);
+            leakage = Explore.leakage(exploreDir.resolve("leakage"), ex, options.leakagePairs());
+            if (!leakage.isEmpty()) {
+                sections.add("leakage");
+            }
+            found.addAll(Explore.embed(exploreDir.resolve("embed"), ex, options.topK()));
+            for (View.Section s : found) {
+                sections.add(s.id());
+            }
+            explore = found;
+            if (!ex.images()) {
+                notes.add("The data is tabular (" + ex.train().name() + "), so examples are shown as feature rows.");
+            }
+        }
+        String title = "datamodels report: " + runDir.toAbsolutePath().normalize().getFileName();
+        Provenance p = Provenance.now("none", command);
+        String generated = "Made by datamodels " + p.library() + " on " + p.createdAt() + " (" + p.jdk() + ", "
+                + p.os() + ") with: " + command;
+        View.Page page = new View.Page(title, generated, runFacts, prov, lds, cf, sup, gallery, leakage, explore, notes);
+        return new Rendered(template().execute(page), sections);
+    }
+
+    static Template template() {
+        try (Reader r = new InputStreamReader(Objects.requireNonNull(RunReport.class.getResourceAsStream(TEMPLATE),
+                TEMPLATE), StandardCharsets.UTF_8)) {
+            // Null values (an example without an image) are empty and false; a missing name is still an error.
+            return Mustache.compiler().nullValue("").emptyStringIsFalse(true)
+                    .withLoader(name -> new InputStreamReader(Objects.requireNonNull(
+                            RunReport.class.getResourceAsStream(name + ".mustache"), name), StandardCharsets.UTF_8))
+                    .compile(r);
+        } catch (IOException e) {
+            throw new IllegalStateException(TEMPLATE + " could not be read from the jar", e);
+        }
+    }
+
+    private static List<View.Fact> runFacts(JsonNode run, FitFolder fit) {
+        List<View.Fact> f = new ArrayList<>();
+        JsonNode cfg = run.path("config");
+        Fitter.Summary s = fit.summary();
+        f.add(new View.Fact("data", text(cfg, "data") + (cfg.path("target_data").isTextual()
+                ? "; targets from " + cfg.path("target_data").asText() : "")));
+        f.add(new View.Fact("training set", s.trainSize() + " examples (selection " + text(cfg, "train") + ")"));
+        f.add(new View.Fact("targets", (s.targetTo() - s.targetFrom()) + " (selection " + text(cfg, "targets") + ")"));
+        f.add(new View.Fact("learner", text(cfg, "learner") + (cfg.path("learner_config").isObject()
+                ? " " + cfg.path("learner_config") : "")));
+        f.add(new View.Fact("models", s.modelsCompleted() + " trained on random subsets (" + text(cfg, "sampler")
+                + ", alpha " + text(cfg, "alpha") + "); " + s.modelsTrain() + " fit, " + s.modelsVal()
+                + " chose lambda"));
+        f.add(new View.Fact("held-out models", text(cfg, "held_out_models")));
+        f.add(new View.Fact("seed", text(cfg, "seed")));
+        return f;
+    }
+
+    private static List<View.Fact> provenance(JsonNode p) {
+        List<View.Fact> f = new ArrayList<>();
+        if (p == null || !p.isObject()) {
+            return f;
+        }
+        for (String k : new String[]{"command", "library", "jdk", "os", "kernel", "created_at"}) {
+            if (p.hasNonNull(k)) {
+                f.add(new View.Fact(k.replace('_', ' '), p.get(k).asText()));
+            }
+        }
+        return f;
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? "-" : v.asText();
+    }
+
+    static String num(double v) {
+        return Double.isNaN(v) ? "undefined" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    private static String weight(double v) {
+        return String.format(Locale.ROOT, "%+.4f", v);
+    }
+
+    /** The LDS section: lds.json's figures, the histogram of per-target Spearman, and scatters for a few targets. */
+    private static List<View.Lds> lds(Path runDir, FitFolder fit, Options o) throws IOException {
+        Path dir = runDir.resolve("eval/lds");
+        Path json = dir.resolve("lds.json");
+        if (!Files.isRegularFile(json)) {
+            return List.of();
+        }
+        Lds.Summary s = Json.read(json, Lds.Summary.class);
+        List<View.Fact> facts = new ArrayList<>();
+        facts.add(new View.Fact("mean Spearman over targets", num(s.meanSpearman()) + " (95% CI " + num(s.spearmanCi()[0])
+                + " to " + num(s.spearmanCi()[1]) + ")"));
+        facts.add(new View.Fact("mean Pearson over targets", num(s.meanPearson())));
+        facts.add(new View.Fact("held-out models", Integer.toString(s.models())));
+        facts.add(new View.Fact("targets without a defined correlation", Integer.toString(s.undefined())));
+        List<View.Chart> charts = new ArrayList<>();
+        Path per = dir.resolve("lds_per_target.npy");
+        if (Files.isRegularFile(per)) {
+            double[] table = Npy.readDoubles(per);
+            int t = table.length / 2;
+            double[] sp = new double[t];
+            for (int q = 0; q < t; q++) {
+                sp[q] = table[2 * q];
+            }
+            double[] defined = Arrays.stream(sp).filter(Double::isFinite).toArray();
+            charts.add(new View.Chart("lds-histogram", Charts.histogram("lds-histogram", defined, 20, -1, 1,
+                    s.meanSpearman(), "Spearman correlation of predicted and actual margins", "targets"),
+                    "How well do the datamodels predict models they never saw, target by target?",
+                    "Each target's rank correlation between its predicted margin (bias plus the weights of the "
+                            + "training examples in a subset) and the actual margin of " + s.models()
+                            + " held-out models; the dashed line is the mean, " + num(s.meanSpearman())
+                            + ". 1 means the datamodels order the held-out models perfectly, 0 no better than chance."));
+            Path held = runDir.resolve("held-out");
+            if (o.scatterTargets() > 0 && defined.length > 0 && Files.isRegularFile(held.resolve(Store.SPEC_FILE))) {
+                charts.add(scatter(held, fit, sp, o.scatterTargets()));
+            }
+        }
+        return List.of(new View.Lds(facts, charts));
+    }
+
+    /**
+     * Predicted against actual margins on the held-out models for the targets at the 90th, 50th and 10th percentile
+     * of Spearman (or fewer, as asked): a good, a typical and a poor target.
+     */
+    private static View.Chart scatter(Path held, FitFolder fit, double[] sp, int n) throws IOException {
+        Integer[] order = IntStream.range(0, sp.length).filter(q -> Double.isFinite(sp[q])).boxed()
+                .sorted((a, b) -> Double.compare(sp[b], sp[a])).toArray(Integer[]::new);
+        TreeMap<Integer, String> picked = new TreeMap<>();
+        for (int i = 0; i < n && i < order.length; i++) {
+            double quantile = n == 1 ? 0.5 : 0.1 + 0.8 * i / (n - 1);
+            int q = order[(int) Math.round(quantile * (order.length - 1))];
+            picked.putIfAbsent(q, "target " + q + " (Spearman " + num(sp[q]) + ")");
+        }
+        Datamodels dm = fit.datamodels();
+        Fitter.Summary s = fit.summary();
+        List<Charts.Series> series = new ArrayList<>();
+        try (Store store = Store.open(held, false)) {
+            FitFolder.checkSameData(s, store);
+            NpyArray x = store.array(s.x());
+            NpyArray y = store.array(s.y());
+            long[] done = store.completedIndices();
+            int m = dm.trainSize();
+            long cols = y.rowElements();
+            for (var e : picked.entrySet()) {
+                int q = e.getKey();
+                double[] px = new double[done.length];
+                double[] py = new double[done.length];
+                for (int r = 0; r < done.length; r++) {
+                    double p = dm.bias(q);
+                    long base = done[r] * m;
+                    for (int j = 0; j < m; j++) {
+                        if (x.getDouble(base + j) != 0) {
+                            p += dm.weight(j, q);
+                        }
+                    }
+                    px[r] = p;
+                    py[r] = y.getDouble(done[r] * cols + s.targetFrom() + q);
+                }
+                series.add(new Charts.Series(e.getValue(), px, py));
+            }
+        }
+        return new View.Chart("lds-scatter", Charts.scatter("lds-scatter", series, "predicted margin",
+                "actual margin", true, false),
+                "Do the predicted margins follow the actual ones for single targets?",
+                "Each dot is one held-out model: the margin the datamodel predicts for its training subset against "
+                        + "the margin the trained model gave, for a good, a typical and a poor target (90th, 50th "
+                        + "and 10th percentile of Spearman); the dashed line is y = x.");
+    }
+
+    /** The counterfactual section: predicted against actual change of margin, one series per k. */
+    private static List<View.Chart> counterfactual(Path dir) throws IOException {
+        Path json = dir.resolve("counterfactual.json");
+        Path csv = dir.resolve("counterfactual_points.csv");
+        if (!Files.isRegularFile(json) || !Files.isRegularFile(csv)) {
+            return List.of();
+        }
+        Counterfactual.Summary s = Json.read(json, Counterfactual.Summary.class);
+        List<double[]> rows = Csv.read(csv, List.of("target", "k", "predicted_change", "actual_change"));
+        TreeMap<Integer, List<double[]>> byK = new TreeMap<>();
+        for (double[] r : rows) {
+            byK.computeIfAbsent((int) r[1], k -> new ArrayList<>()).add(r);
+        }
+        List<Charts.Series> series = new ArrayList<>();
+        for (var e : byK.entrySet()) {
+            List<double[]> pts = e.getValue();
+            series.add(new Charts.Series("k = " + e.getKey(), pts.stream().mapToDouble(r -> r[2]).toArray(),
+                    pts.stream().mapToDouble(r -> r[3]).toArray()));
+        }
+        StringBuilder perK = new StringBuilder();
+        for (int i = 0; i < s.ks().length; i++) {
+            perK.append(i == 0 ? "" : ", ").append("k = ").append(s.ks()[i]).append(": ")
+                    .append(num(s.pearsonPerK()[i]));
+        }
+        return List.of(new View.Chart("counterfactual", Charts.scatter("counterfactual", series,
+                "predicted change of margin", "actual change of margin (mean of " + s.retrains() + " retrains)", true,
+                false),
+                "When a target's top-k supporters are removed and the model retrained, does its margin move as the "
+                        + "datamodel predicts?",
+                "Each dot is one target and one k: the change of margin the weights predict for removing its k "
+                        + "strongest supporters (from the " + s.base() + " base set) against the change measured by "
+                        + "retraining. Pearson " + num(s.pearson()) + " over " + s.points() + " points (" + perK
+                        + "); the dashed line is y = x."));
+    }
+
+    /** The support section: predicted and verified fraction of targets flipped per removal size. */
+    private static List<View.Chart> support(Path dir) throws IOException {
+        Path json = dir.resolve("support.json");
+        if (!Files.isRegularFile(json)) {
+            return List.of();
+        }
+        Support.Summary s = Json.read(json, Support.Summary.class);
+        double[] k = Arrays.stream(s.grid()).asDoubleStream().toArray();
+        return List.of(new View.Chart("support", Charts.scatter("support", List.of(
+                        new Charts.Series("predicted by the datamodels", k, s.predicted()),
+                        new Charts.Series("verified by retraining", k, s.verified())),
+                "training examples removed (at most k)", "fraction of targets whose prediction flips", false, true),
+                "How many training examples must go before a correct prediction flips?",
+                "Of " + s.considered() + " correctly classified targets, the fraction the datamodels predict to flip "
+                        + "when at most k of their strongest supporters are removed, and the fraction that retraining ("
+                        + s.retrains() + " seeds) confirms; " + num(s.verifiedOfPredicted())
+                        + " of the predicted flips were verified."));
+    }
+
+    /** Galleries of the first targets: image (or features), top supporters and top opposers with their weights. */
+    private static View.Gallery gallery(Datamodels dm, Examples ex, Options o) {
+        List<View.Target> targets = new ArrayList<>();
+        int n = Math.min(o.galleryTargets(), dm.targets());
+        for (int q = 0; q < n; q++) {
+            targets.add(new View.Target(q, ex.targetLabel(q), ex.targetSrc(q), ex.targetFeatures(q),
+                    weight(dm.bias(q)), examples(dm, ex, q, dm.topSupporters(q, o.topK())),
+                    examples(dm, ex, q, dm.topOpposers(q, o.topK()))));
+        }
+        return new View.Gallery(ex.images(), o.topK(), targets, ex.featureNames());
+    }
+
+    private static List<View.Example> examples(Datamodels dm, Examples ex, int q, int[] idx) {
+        List<View.Example> out = new ArrayList<>();
+        for (int j : idx) {
+            out.add(ex.train(j, weight(dm.weight(j, q))));
+        }
+        return out;
+    }
+
+    /**
+     * The fit's training set and targets loaded and checked against its fingerprints, shown as images or feature
+     * rows.
+     */
+    record Examples(Dataset train, Dataset targets, int targetFrom, Pictures pictures) {
+        static final int MAX_FEATURES = 12;
+
+        static Examples load(FitFolder fit, Path fitDir, Gallery gallery) throws IOException {
+            Fitter.Summary s = fit.summary();
+            Path fitJson = fitDir.resolve(Fitter.FIT_JSON);
+            if (s.dataset() == null) {
+                throw new DataFormatException(fitJson.toString(), "dataset: expected the dataset the fit was made "
+                        + "from (sources and fingerprints), got none; the report cannot show its examples");
+            }
+            DataBinding.Loaded data;
+            try {
+                data = DataBinding.loadVerified(s.dataset(), s.store() == null ? fitDir : Path.of(s.store()));
+            } catch (NoSuchFileException e) {
+                throw new DataFormatException(fitJson.toString(), "dataset: expected the data the fit was made from, "
+                        + "at " + e.getFile() + ", got no such file");
+            }
+            if (data.train().rows() != s.trainSize()) {
+                throw new DataFormatException(fitJson.toString(), "train_size: expected " + data.train().rows()
+                        + " (the training selection's rows), got " + s.trainSize());
+            }
+            if (data.targets().rows() < s.targetTo()) {
+                throw new DataFormatException(fitJson.toString(), "target_to: expected at most "
+                        + data.targets().rows() + " (the target selection's rows), got " + s.targetTo());
+            }
+            boolean image = Pictures.isImage(data.train()) && Pictures.isImage(data.targets());
+            Pictures pics = switch (gallery) {
+                case IMAGES -> Pictures.of(data.train(), data.targets());
+                case FEATURES -> null;
+                case AUTO -> image ? Pictures.of(data.train(), data.targets()) : null;
+            };
+            return new Examples(data.train(), data.targets(), s.targetFrom(), pics);
+        }
+
+        boolean images() {
+            return pictures != null;
+        }
+
+        int targetCount() {
+            return targets.rows() - targetFrom;
+        }
+
+        String targetLabel(int q) {
+            return targets.classNames().get(targets.label(targetFrom + q));
+        }
+
+        String targetSrc(int q) {
+            return pictures == null ? null : pictures.dataUri(targets, targetFrom + q);
+        }
+
+        List<String> targetFeatures(int q) {
+            return pictures == null ? features(targets, targetFrom + q) : List.of();
+        }
+
+        View.Example train(int j, String weight) {
+            return new View.Example(j, train.classNames().get(train.label(j)), weight,
+                    pictures == null ? null : pictures.dataUri(train, j),
+                    pictures == null ? features(train, j) : List.of());
+        }
+
+        View.Example target(int q, String note) {
+            return new View.Example(q, targetLabel(q), note, targetSrc(q), targetFeatures(q));
+        }
+
+        List<String> featureNames() {
+            List<String> names = new ArrayList<>();
+            for (int c = 0; c < Math.min(MAX_FEATURES, train.cols()); c++) {
+                names.add("x" + c);
+            }
+            if (train.cols() > MAX_FEATURES) {
+                names.add("...");
+            }
+            return names;
+        }
+
+        private static List<String> features(Dataset d, int i) {
+            List<String> out = new ArrayList<>();
+            for (int c = 0; c < Math.min(MAX_FEATURES, d.cols()); c++) {
+                out.add(String.format(Locale.ROOT, "%.4g", d.get(i, c)));
+            }
+            if (d.cols() > MAX_FEATURES) {
+                out.add("(" + (d.cols() - MAX_FEATURES) + " more)");
+            }
+            return out;
+        }
+    }
+}
