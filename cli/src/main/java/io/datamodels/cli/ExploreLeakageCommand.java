@@ -65,7 +65,8 @@ final class ExploreLeakageCommand implements Callable<Integer> {
         Leakage.Result r = Leakage.find(folder.datamodels(), options);
         String command = "datamodels explore leakage --fit " + fit + " --out " + out
                 + (threshold == null ? " --fdr " + fdr : " --threshold " + threshold);
-        Leakage.write(r, out, force, fit.toString(), Provenance.now("none", command));
+        Leakage.write(r, folder.summary().targetFrom(), out, force, fit.toString(),
+                Provenance.now("none", command));
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %d pairs flagged of %,d (m = %d training examples x "
                         + "T = %d targets) at threshold %s%s%n", out, r.pairs().size(), (long) r.trainSize() * r.targets(),
                 r.trainSize(), r.targets(), Double.isInfinite(r.threshold()) ? "none (no threshold reaches the "

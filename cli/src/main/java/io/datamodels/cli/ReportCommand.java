@@ -12,14 +12,41 @@ import java.util.concurrent.Callable;
 
 /** {@code datamodels report}: one self-contained HTML file of a run folder. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Write one self-contained HTML report of a run (or demo) folder: summary, LDS, counterfactual "
-                + "and support charts, and each target beside its top supporters and opposers. It opens offline in "
-                + "any browser (no network requests, images and charts inline).")
+        description = {"Write one self-contained HTML report of a run (or demo) folder, or of a fit and the folders "
+                + "its evaluations and explore commands wrote: summary, LDS, counterfactual and support charts, each "
+                + "target beside its top supporters and opposers, nearest targets, leakage pairs, PCA ends and "
+                + "clusters, each where its data exists. It opens offline in any browser (no network requests, images "
+                + "and charts inline).",
+                "The examples come from the data the fit was made from, found through fit.json (and its store) and "
+                        + "checked against the recorded fingerprints."})
 final class ReportCommand implements Callable<Integer> {
-    @Option(names = "--run", required = true, paramLabel = "DIR", description = "A folder made by 'run' or 'demo'.")
+    @Option(names = "--run", paramLabel = "DIR", description = "A folder made by 'run' or 'demo'.")
     Path run;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "The HTML file (default DIR/report.html).")
+    @Option(names = "--fit", paramLabel = "DIR", description = "Instead of --run: a folder written by 'fit'.")
+    Path fit;
+
+    @Option(names = "--held-out", paramLabel = "DIR", description = "With --fit: a held-out store (the LDS is "
+            + "computed from it where --lds is not given, and it gives the predicted-vs-actual scatters).")
+    Path heldOut;
+
+    @Option(names = "--lds", paramLabel = "DIR", description = "With --fit: a folder written by 'eval lds'.")
+    Path lds;
+
+    @Option(names = "--counterfactual", paramLabel = "DIR",
+            description = "With --fit: a folder written by 'eval counterfactual'.")
+    Path counterfactual;
+
+    @Option(names = "--support", paramLabel = "DIR", description = "With --fit: a folder written by 'eval support'.")
+    Path support;
+
+    @Option(names = "--explore", paramLabel = "DIR", description = "With --fit: a folder holding the outputs of "
+            + "'explore neighbours', 'explore embed' and 'explore leakage' in neighbours/, embed/ and leakage/ (any "
+            + "of them).")
+    Path explore;
+
+    @Option(names = "--out", paramLabel = "FILE",
+            description = "The HTML file (default DIR/report.html with --run; required with --fit).")
     Path out;
 
     @Option(names = "--targets", defaultValue = "6", paramLabel = "N",
@@ -52,9 +79,37 @@ final class ReportCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--" + e.getMessage());
         }
+        if ((run == null) == (fit == null)) {
+            throw new ParameterException(spec.commandLine(), "expected one of --run DIR or --fit DIR, got "
+                    + (run == null ? "neither" : "both"));
+        }
+        RunReport.Inputs in;
+        if (run != null) {
+            for (var o : new Object[][]{{"--held-out", heldOut}, {"--lds", lds}, {"--counterfactual", counterfactual},
+                    {"--support", support}, {"--explore", explore}}) {
+                if (o[1] != null) {
+                    throw new ParameterException(spec.commandLine(), o[0] + ": only with --fit (a run folder has "
+                            + "its own, in held-out/, eval/ and explore/)");
+                }
+            }
+            in = RunReport.Inputs.ofRun(run);
+        } else {
+            if (out == null) {
+                throw new ParameterException(spec.commandLine(), "--out: required with --fit");
+            }
+            for (var o : new Object[][]{{"--held-out", heldOut}, {"--lds", lds}, {"--counterfactual", counterfactual},
+                    {"--support", support}, {"--explore", explore}}) {
+                if (o[1] != null && !java.nio.file.Files.isDirectory((Path) o[1])) {
+                    throw new java.nio.file.NoSuchFileException(o[1].toString(), null, o[0] + ": expected a folder, "
+                            + "got " + (java.nio.file.Files.exists((Path) o[1]) ? "a file" : "nothing there"));
+                }
+            }
+            in = RunReport.Inputs.ofFit(fit).withHeldOut(heldOut).withLds(lds).withCounterfactual(counterfactual)
+                    .withSupport(support).withExplore(explore);
+        }
         RunReport.Options o = RunReport.Options.defaults().withGalleryTargets(targets).withTopK(top).withGallery(kind);
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        RunReport.Written w = RunReport.write(run, out == null ? run.resolve(RunReport.FILE) : out, o, cmd);
+        RunReport.Written w = RunReport.write(in, out == null ? run.resolve(RunReport.FILE) : out, o, cmd);
         print(spec.commandLine().getOut(), w);
         return ExitCodes.OK;
     }

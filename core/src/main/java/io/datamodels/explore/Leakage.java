@@ -240,15 +240,29 @@ public final class Leakage {
     }
 
     /**
-     * Writes {@code result} into the new folder {@code out} (atomically; an existing one only with {@code force}):
-     * {@value #CSV} with header {@value #CSV_HEADER}, one row per flagged pair in rank order, and {@value #JSON} with
-     * the rule, threshold, counts, {@code source} (e.g. the fit folder) and {@code provenance}.
+     * {@link #write(Result, int, Path, boolean, String, Provenance)} of weights whose column 0 is target 0 of the
+     * target selection.
      */
     public static void write(Result result, Path out, boolean force, String source, Provenance provenance)
             throws IOException {
+        write(result, 0, out, force, source, provenance);
+    }
+
+    /**
+     * Writes {@code result} into the new folder {@code out} (atomically; an existing one only with {@code force}):
+     * {@value #CSV} with header {@value #CSV_HEADER}, one row per flagged pair in rank order, its {@code target} the
+     * position in the target selection ({@code targetFrom} + the pair's weight column, as fit.json's
+     * {@code target_from} places the fitted columns), and {@value #JSON} with the rule, threshold, counts,
+     * {@code target_from}, {@code source} (e.g. the fit folder) and {@code provenance}.
+     */
+    public static void write(Result result, int targetFrom, Path out, boolean force, String source,
+                             Provenance provenance) throws IOException {
+        if (targetFrom < 0) {
+            throw new IllegalArgumentException("targetFrom must be >= 0, got " + targetFrom);
+        }
         StringBuilder csv = new StringBuilder(CSV_HEADER).append('\n');
         for (Pair p : result.pairs()) {
-            csv.append(p.target()).append(',').append(p.train()).append(',')
+            csv.append(targetFrom + p.target()).append(',').append(p.train()).append(',')
                     .append(String.format(Locale.ROOT, "%.6g", p.score())).append('\n');
         }
         ObjectNode json = Json.object();
@@ -267,6 +281,7 @@ public final class Leakage {
         json.put("estimated_fdr", result.estimatedFdr());
         json.put("train_size", result.trainSize());
         json.put("targets", result.targets());
+        json.put("target_from", targetFrom);
         json.put("source", source);
         json.set("provenance", Json.tree(provenance));
         AtomicFiles.createDirectory(out, force, dir -> {

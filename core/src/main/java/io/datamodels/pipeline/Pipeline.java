@@ -10,9 +10,16 @@ import io.datamodels.data.Selection;
 import io.datamodels.eval.Counterfactual;
 import io.datamodels.eval.Lds;
 import io.datamodels.eval.Support;
+import io.datamodels.explore.Embedding;
+import io.datamodels.explore.FitData;
+import io.datamodels.explore.Leakage;
+import io.datamodels.explore.LeakageOptions;
+import io.datamodels.explore.Neighbours;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.learn.Outputs;
 import io.datamodels.regress.BaseSet;
+import io.datamodels.regress.Datamodels;
+import io.datamodels.regress.FitFolder;
 import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
@@ -30,12 +37,17 @@ import io.datamodels.train.Training;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * The whole experiment in one folder: init -> train -> fit -> eval, each stage skipped when its output is already
  * complete (stores resume row by row, other stages write their folders atomically), so an interrupted run continues
  * where it stopped. Layout: {@code run.json} (config and provenance), {@code store/}, {@code held-out/},
- * {@code datamodels/}, {@code eval/lds}, {@code eval/counterfactual}, {@code eval/support}.
+ * {@code datamodels/}, {@code eval/lds}, {@code eval/counterfactual}, {@code eval/support}, and what the
+ * {@code explore} commands write, with their default settings: {@code explore/neighbours}, {@code explore/embed},
+ * {@code explore/leakage} (skipped for fewer than {@value #MIN_EXPLORE} or more than {@value #MAX_EXPLORE_TARGETS}
+ * targets, or fewer than {@value #MIN_EXPLORE} training examples; k, components and clusters are capped at what the
+ * sizes allow, and the files record the values used).
  */
 public final class Pipeline {
     public static final String RUN_JSON = "run.json";
@@ -44,6 +56,15 @@ public final class Pipeline {
     /** Offsets from the root seed of the counterfactual and support stages' seeds. */
     static final long SEED_COUNTERFACTUAL = 2;
     static final long SEED_SUPPORT = 3;
+    /** The folder of the explore stage's outputs, inside a run folder. */
+    public static final String EXPLORE = "explore";
+    /** The fewest targets and training examples the explore stage runs on (leakage z-scores need 3). */
+    public static final int MIN_EXPLORE = 3;
+    /**
+     * The most targets the explore stage runs on: it holds T x T similarity matrices (8 T^2 bytes each, 128 MB at
+     * this size) and eigendecomposes them; beyond it, run the {@code explore} commands by hand.
+     */
+    public static final int MAX_EXPLORE_TARGETS = 4000;
 
     private Pipeline() {
     }
@@ -163,7 +184,68 @@ public final class Pipeline {
             }
             sup = Json.read(out.resolve("support.json"), Support.Summary.class);
         }
+        explore(dir, fit, rep, command);
         return new Headline(targetAcc, trainAcc, lds, cf, sup);
+    }
+
+    /**
+     * The explore stage: neighbours, embedding and leakage of the fit, with the explore commands' defaults, each
+     * skipped when its folder is complete.
+     */
+    private static void explore(Path dir, Path fitDir, Reporter rep, String command) throws IOException {
+        Path out = dir.resolve(EXPLORE);
+        Path nb = out.resolve("neighbours");
+        Path em = out.resolve("embed");
+        Path lk = out.resolve("leakage");
+        boolean nbDone = Files.exists(nb.resolve("neighbours.json"));
+        boolean emDone = Files.exists(em.resolve("embed.json"));
+        boolean lkDone = Files.exists(lk.resolve(Leakage.JSON));
+        if (nbDone && emDone && lkDone) {
+            return;
+        }
+        FitFolder fit = FitFolder.load(fitDir);
+        Datamodels dm = fit.datamodels();
+        int m = dm.trainSize();
+        int t = dm.targets();
+        if (t < MIN_EXPLORE || m < MIN_EXPLORE || t > MAX_EXPLORE_TARGETS) {
+            rep.line(String.format(Locale.ROOT, "explore: skipped (%d targets, %d training examples; it runs on %d to "
+                    + "%d targets and at least %d examples); the explore commands run on any fit", t, m, MIN_EXPLORE,
+                    MAX_EXPLORE_TARGETS, MIN_EXPLORE));
+            return;
+        }
+        long start = System.nanoTime();
+        int from = fit.summary().targetFrom();
+        FitData data = FitData.of(fit.summary(), m, t);
+        Provenance p = Provenance.now("none (Java loops, EJML eigendecomposition)", command);
+        if (!nbDone) {
+            Neighbours n = Neighbours.of(dm, from, new Neighbours.Options(Math.min(Neighbours.Options.DEFAULT_K, m)));
+            Neighbours.Summary s = n.write(nb, true, fitDir, data, p);
+            rep.line(s.nearestSameClass() == null ? "explore neighbours: done"
+                    : String.format(Locale.ROOT, "explore neighbours: the nearest target in datamodel space has the "
+                    + "same class for %.1f%% of targets (chance %.1f%%)", 100 * s.nearestSameClass(),
+                    100 * s.sameClassChance()));
+        }
+        if (!emDone) {
+            Embedding.Options o = Embedding.Options.defaults()
+                    .withComponents(Math.min(Embedding.Options.DEFAULT_COMPONENTS, Math.min(t, m)))
+                    .withClusters(Math.min(Embedding.Options.DEFAULT_CLUSTERS, t));
+            Embedding.Summary s = Embedding.of(dm, from, o).write(em, true, fitDir, data, p);
+            double top = 0;
+            for (double v : s.explained()) {
+                top += v;
+            }
+            rep.line(String.format(Locale.ROOT, "explore embed: %d principal components explain %.1f%% of the weight "
+                    + "vectors' variance; %d spectral clusters%s", o.components(), 100 * top, o.clusters(),
+                    s.ari() == null ? "" : String.format(Locale.ROOT, ", adjusted Rand index %.3f against the labels",
+                            s.ari())));
+        }
+        if (!lkDone) {
+            Leakage.Result r = Leakage.find(dm, LeakageOptions.defaults());
+            Leakage.write(r, from, lk, true, fitDir.toString(), p);
+            rep.line(String.format(Locale.ROOT, "explore leakage: %d candidate near-duplicate pairs flagged", r.pairs()
+                    .size()));
+        }
+        rep.line(String.format(Locale.ROOT, "explore: done in %.1f s, in %s", (System.nanoTime() - start) / 1e9, out));
     }
 
     /**

@@ -198,6 +198,16 @@ class LeakageTest {
         assertEquals("test", j.get("provenance").get("command").asText());
         assertThrows(FileAlreadyExistsException.class,
                 () -> Leakage.write(res, out, false, "fit-dir", Provenance.now("none", "test")));
+        // Weight column q of a fit of targets 5.. is target 5 + q of the target selection.
+        Path shifted = tmp.resolve("leak-shifted");
+        Leakage.write(res, 5, shifted, false, "fit-dir", Provenance.now("none", "test"));
+        List<String> sl = Files.readAllLines(shifted.resolve("leakage.csv"));
+        for (int i = 0; i < res.pairs().size(); i++) {
+            assertEquals(5 + res.pairs().get(i).target(), Integer.parseInt(sl.get(i + 1).split(",")[0]));
+        }
+        assertEquals(5, Json.parseTree("leakage.json", Files.readString(shifted.resolve("leakage.json")))
+                .get("target_from").asInt());
+        assertEquals(0, j.get("target_from").asInt());
         Leakage.Result none = Leakage.find(w, m, t, LeakageOptions.defaults().withThreshold(1e9));
         Leakage.write(none, out, true, "fit-dir", Provenance.now("none", "test"));
         assertEquals(List.of("target,train,score"), Files.readAllLines(out.resolve("leakage.csv")));

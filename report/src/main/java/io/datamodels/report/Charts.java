@@ -7,12 +7,17 @@ import org.apache.batik.svggen.SVGIDGenerator;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYLineAnnotation;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYBarRenderer;
 import org.jfree.chart.renderer.xy.StandardXYBarPainter;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.statistics.HistogramDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -111,8 +116,58 @@ final class Charts {
         return svg(id, style(chart));
     }
 
+    /** Bars of height {@code y} at the integers {@code x} (e.g. a value per component). */
+    static String bars(String id, double[] x, double[] y, String xLabel, String yLabel) {
+        XYSeries xy = new XYSeries("values", false, true);
+        for (int i = 0; i < x.length; i++) {
+            xy.add(x[i], y[i]);
+        }
+        XYSeriesCollection ds = new XYSeriesCollection(xy);
+        ds.setIntervalWidth(0.8);
+        JFreeChart chart = ChartFactory.createXYBarChart(null, xLabel, false, yLabel, ds, PlotOrientation.VERTICAL,
+                false, false, false);
+        XYBarRenderer r = (XYBarRenderer) chart.getXYPlot().getRenderer();
+        r.setBarPainter(new StandardXYBarPainter());
+        r.setShadowVisible(false);
+        r.setSeriesPaint(0, new Color(0x4c78a8));
+        chart.getXYPlot().getDomainAxis().setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        return svg(id, style(chart));
+    }
+
+    /**
+     * Stacked bars: one bar per column key, made of one segment per row key; {@code values[row][column]}.
+     */
+    static String stacked(String id, List<String> rows, List<String> columns, double[][] values, String xLabel,
+                          String yLabel) {
+        DefaultCategoryDataset ds = new DefaultCategoryDataset();
+        for (int c = 0; c < columns.size(); c++) {
+            for (int r = 0; r < rows.size(); r++) {
+                ds.addValue(values[r][c], rows.get(r), columns.get(c));
+            }
+        }
+        JFreeChart chart = ChartFactory.createStackedBarChart(null, xLabel, yLabel, ds, PlotOrientation.VERTICAL,
+                true, false, false);
+        BarRenderer r = (BarRenderer) chart.getCategoryPlot().getRenderer();
+        r.setBarPainter(new StandardBarPainter());
+        r.setShadowVisible(false);
+        r.setDrawBarOutline(false);
+        return svg(id, style(chart));
+    }
+
     private static JFreeChart style(JFreeChart chart) {
         chart.setBackgroundPaint(Color.WHITE);
+        if (chart.getPlot() instanceof CategoryPlot plot) {
+            plot.setBackgroundPaint(new Color(0xf7f7f7));
+            plot.setRangeGridlinePaint(new Color(0xdddddd));
+            plot.getDomainAxis().setTickLabelFont(TICK);
+            plot.getRangeAxis().setTickLabelFont(TICK);
+            plot.getDomainAxis().setLabelFont(LABEL);
+            plot.getRangeAxis().setLabelFont(LABEL);
+            if (chart.getLegend() != null) {
+                chart.getLegend().setItemFont(TICK);
+            }
+            return chart;
+        }
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(new Color(0xf7f7f7));
         plot.setDomainGridlinePaint(new Color(0xdddddd));

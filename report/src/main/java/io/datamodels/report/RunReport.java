@@ -12,6 +12,7 @@ import io.datamodels.data.Dataset;
 import io.datamodels.eval.Counterfactual;
 import io.datamodels.eval.Lds;
 import io.datamodels.eval.Support;
+import io.datamodels.kernel.Kernels;
 import io.datamodels.regress.Datamodels;
 import io.datamodels.regress.FitFolder;
 import io.datamodels.regress.Fitter;
@@ -144,6 +145,87 @@ public final class RunReport {
     }
 
     /**
+     * Where the parts of a report are: the fit folder (required) and, where present, the run's {@code run.json}, a
+     * held-out store, the folders {@code eval lds}, {@code eval counterfactual} and {@code eval support} wrote, and a
+     * folder holding what the {@code explore} commands wrote in {@code neighbours/}, {@code embed/} and
+     * {@code leakage/}. A null part is absent; an absent folder shows nothing.
+     *
+     * @param fit            a folder written by {@code fit}
+     * @param runJson        a run's {@code run.json}, or null
+     * @param heldOut        a held-out store (for the LDS scatters, and the LDS itself where {@code lds} is null)
+     * @param lds            an {@code eval lds} output folder, or null
+     * @param counterfactual an {@code eval counterfactual} output folder, or null
+     * @param support        an {@code eval support} output folder, or null
+     * @param explore        a folder with the explore outputs in {@code neighbours/}, {@code embed/},
+     *                       {@code leakage/}, or null
+     */
+    public record Inputs(Path fit, Path runJson, Path heldOut, Path lds, Path counterfactual, Path support,
+                         Path explore) {
+        /** Checks that the fit is given. */
+        public Inputs {
+            Objects.requireNonNull(fit, "fit");
+        }
+
+        /**
+         * The parts of the run folder {@code runDir} ({@code run} and {@code demo} lay it out): {@code run.json},
+         * {@code datamodels/}, {@code held-out/}, {@code eval/lds}, {@code eval/counterfactual},
+         * {@code eval/support}, {@code explore/}.
+         *
+         * @throws ConfigException if {@code runDir} is not a run folder (no {@code run.json}) or has no finished fit
+         */
+        public static Inputs ofRun(Path runDir) throws ConfigException {
+            Path runJson = runDir.resolve("run.json");
+            if (!Files.isDirectory(runDir)) {
+                throw new ConfigException(runDir + ": expected a run folder (made by 'datamodels run' or 'demo'), got "
+                        + (Files.exists(runDir) ? "a file" : "nothing there"));
+            }
+            if (!Files.isRegularFile(runJson)) {
+                throw new ConfigException(runJson + ": expected a run folder's run.json (made by 'datamodels run' or "
+                        + "'demo'), got none: " + runDir + " is not a run folder");
+            }
+            Path fitDir = runDir.resolve("datamodels");
+            if (!Files.isRegularFile(fitDir.resolve(Fitter.FIT_JSON))) {
+                throw new ConfigException(fitDir.resolve(Fitter.FIT_JSON) + ": expected the run's fit, got none (the "
+                        + "run has not finished its fit; rerun 'datamodels run' on the same folder to resume it)");
+            }
+            Path held = runDir.resolve("held-out");
+            return new Inputs(fitDir, runJson, Files.isRegularFile(held.resolve(Store.SPEC_FILE)) ? held : null,
+                    runDir.resolve("eval/lds"), runDir.resolve("eval/counterfactual"), runDir.resolve("eval/support"),
+                    runDir.resolve("explore"));
+        }
+
+        /** The fit folder {@code fit} alone. */
+        public static Inputs ofFit(Path fit) {
+            return new Inputs(fit, null, null, null, null, null, null);
+        }
+
+        /** With a held-out store. */
+        public Inputs withHeldOut(Path p) {
+            return new Inputs(fit, runJson, p, lds, counterfactual, support, explore);
+        }
+
+        /** With an {@code eval lds} output folder. */
+        public Inputs withLds(Path p) {
+            return new Inputs(fit, runJson, heldOut, p, counterfactual, support, explore);
+        }
+
+        /** With an {@code eval counterfactual} output folder. */
+        public Inputs withCounterfactual(Path p) {
+            return new Inputs(fit, runJson, heldOut, lds, p, support, explore);
+        }
+
+        /** With an {@code eval support} output folder. */
+        public Inputs withSupport(Path p) {
+            return new Inputs(fit, runJson, heldOut, lds, counterfactual, p, explore);
+        }
+
+        /** With a folder of explore outputs ({@code neighbours/}, {@code embed/}, {@code leakage/}). */
+        public Inputs withExplore(Path p) {
+            return new Inputs(fit, runJson, heldOut, lds, counterfactual, support, p);
+        }
+    }
+
+    /**
      * Writes the report of the run folder {@code runDir} to {@code out} (atomically; an existing file is replaced).
      *
      * @param command the command line recorded in the report's provenance
@@ -152,7 +234,22 @@ public final class RunReport {
      *                             are asked of a tabular source
      */
     public static Written write(Path runDir, Path out, Options options, String command) throws IOException {
-        Rendered r = render(runDir, options, command);
+        return write(Inputs.ofRun(runDir), out, options, command);
+    }
+
+    /**
+     * Writes the report of {@code in} to {@code out} (atomically; an existing file is replaced; nothing is written
+     * when any part is refused).
+     *
+     * @param command the command line recorded in the report's provenance
+     * @throws java.nio.file.NoSuchFileException if the fit folder has no {@code fit.json}
+     * @throws DataFormatException if the fit records no dataset, its dataset is missing or differs from the fit's
+     *                             fingerprints, images are asked of a tabular source, or a part was made from another
+     *                             fit
+     * @throws io.datamodels.store.StoreException if the fitted or held-out store holds other data than the fit
+     */
+    public static Written write(Inputs in, Path out, Options options, String command) throws IOException {
+        Rendered r = render(in, options, command);
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
@@ -166,74 +263,70 @@ public final class RunReport {
     }
 
     static Rendered render(Path runDir, Options options, String command) throws IOException {
-        Path runJson = runDir.resolve("run.json");
-        if (!Files.isDirectory(runDir)) {
-            throw new ConfigException(runDir + ": expected a run folder (made by 'datamodels run' or 'demo'), got "
-                    + (Files.exists(runDir) ? "a file" : "nothing there"));
-        }
-        if (!Files.isRegularFile(runJson)) {
-            throw new ConfigException(runJson + ": expected a run folder's run.json (made by 'datamodels run' or "
-                    + "'demo'), got none: " + runDir + " is not a run folder");
-        }
-        JsonNode run = Json.parseTree(runJson.toString(), Files.readString(runJson));
-        Path fitDir = runDir.resolve("datamodels");
+        return render(Inputs.ofRun(runDir), options, command);
+    }
+
+    static Rendered render(Inputs in, Options options, String command) throws IOException {
+        Path fitDir = in.fit();
         if (!Files.isRegularFile(fitDir.resolve(Fitter.FIT_JSON))) {
-            throw new ConfigException(fitDir.resolve(Fitter.FIT_JSON) + ": expected the run's fit, got none (the run "
-                    + "has not finished its fit; rerun 'datamodels run' on the same folder to resume it)");
+            throw new NoSuchFileException(fitDir.resolve(Fitter.FIT_JSON).toString(), null, "missing: expected a "
+                    + "folder written by 'fit'");
         }
         FitFolder fit = FitFolder.load(fitDir);
+        Datamodels dm = fit.datamodels();
+        int from = fit.summary().targetFrom();
         List<String> sections = new ArrayList<>();
         List<String> notes = new ArrayList<>();
 
         sections.add("summary");
         // The data first: a fit whose dataset is missing or changed is refused before any chart is drawn.
-        Path exploreDir = runDir.resolve("explore");
-        Examples ex = options.galleryTargets() > 0 || Files.isDirectory(exploreDir)
-                ? Examples.load(fit, fitDir, options.gallery()) : null;
-        List<View.Fact> runFacts = runFacts(run, fit);
-        List<View.Fact> prov = provenance(run.get("provenance"));
+        boolean explore = in.explore() != null && Files.isDirectory(in.explore());
+        Examples ex = options.galleryTargets() > 0 || explore ? Examples.load(fit, fitDir, options.gallery()) : null;
+        JsonNode run = in.runJson() == null ? null : Json.parseTree(in.runJson().toString(),
+                Files.readString(in.runJson()));
+        List<View.Fact> runFacts = run != null ? runFacts(run, fit) : fitFacts(fitDir, fit);
+        List<View.Fact> prov = provenance(run != null ? run.get("provenance")
+                : fit.summary().provenance() == null ? null : Json.tree(fit.summary().provenance()));
 
-        List<View.Lds> lds = lds(runDir, fit, options);
+        List<View.Lds> lds = lds(in, fit, options);
         if (!lds.isEmpty()) {
             sections.add("lds");
         }
-        List<View.Chart> cf = counterfactual(runDir.resolve("eval/counterfactual"));
+        List<View.Chart> cf = in.counterfactual() == null ? List.of() : counterfactual(in.counterfactual());
         if (!cf.isEmpty()) {
             sections.add("counterfactual");
         }
-        List<View.Chart> sup = support(runDir.resolve("eval/support"));
+        List<View.Chart> sup = in.support() == null ? List.of() : support(in.support());
         if (!sup.isEmpty()) {
             sections.add("support");
         }
 
         List<View.Gallery> gallery = List.of();
-        List<View.Leakage> leakage = List.of();
-        List<View.Section> explore = List.of();
+        Explore.Sections found = new Explore.Sections(java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.Optional.empty(), java.util.Optional.empty());
         if (ex != null) {
             if (options.galleryTargets() > 0) {
-                gallery = List.of(gallery(fit.datamodels(), ex, options));
+                gallery = List.of(gallery(dm, ex, options));
                 sections.add("gallery");
             }
-            List<View.Section> found = new ArrayList<>();
-            Explore.neighbours(exploreDir.resolve("neighbours"), ex, options.topK()).ifPresent(found::add);
-            leakage = Explore.leakage(exploreDir.resolve("leakage"), ex, options.leakagePairs());
-            if (!leakage.isEmpty()) {
-                sections.add("leakage");
-            }
-            found.addAll(Explore.embed(exploreDir.resolve("embed"), ex, options.topK()));
-            for (View.Section s : found) {
-                sections.add(s.id());
-            }
-            explore = found;
+            found = Explore.read(in.explore(), dm, from, ex, options);
             if (!ex.images()) {
                 notes.add("The data is tabular (" + ex.train().name() + "), so examples are shown as feature rows.");
             }
         }
-        String title = "datamodels report: " + runDir.toAbsolutePath().normalize().getFileName();
+        found.neighbours().ifPresent(x -> sections.add("neighbours"));
+        found.leakage().ifPresent(x -> sections.add("leakage"));
+        List<View.Section> embed = new ArrayList<>();
+        found.pca().ifPresent(embed::add);
+        found.clusters().ifPresent(embed::add);
+        embed.forEach(x -> sections.add(x.id()));
+        Path named = in.runJson() != null ? in.runJson().toAbsolutePath().getParent() : fitDir.toAbsolutePath();
+        String title = "datamodels report: " + named.normalize().getFileName();
         Provenance p = Provenance.now("none", command);
         String generated = "Made by datamodels " + p.library() + " on " + p.createdAt() + " (" + p.jdk() + ", "
                 + p.os() + ") with: " + command;
-        View.Page page = new View.Page(title, generated, runFacts, prov, lds, cf, sup, gallery, leakage, explore, notes);
+        View.Page page = new View.Page(title, generated, runFacts, prov, lds, cf, sup, gallery,
+                found.neighbours().stream().toList(), found.leakage().stream().toList(), embed, notes);
         return new Rendered(template().execute(page), sections);
     }
 
@@ -268,6 +361,42 @@ public final class RunReport {
         return f;
     }
 
+    /** The summary of a fit without a run: fit.json's figures and, where the fitted store is there, its sampling. */
+    private static List<View.Fact> fitFacts(Path fitDir, FitFolder fit) throws IOException {
+        List<View.Fact> f = new ArrayList<>();
+        Fitter.Summary s = fit.summary();
+        f.add(new View.Fact("fit", fitDir.toString()));
+        if (s.dataset() != null) {
+            f.add(new View.Fact("data", s.dataset().source().toString() + (s.dataset().targetSource() != null
+                    ? "; targets from " + s.dataset().targetSource() : "")));
+        }
+        f.add(new View.Fact("training set", s.trainSize() + " examples" + (s.dataset() != null
+                ? " (selection " + s.dataset().train() + ")" : "")));
+        f.add(new View.Fact("targets", (s.targetTo() - s.targetFrom()) + " (positions " + s.targetFrom() + " to "
+                + (s.targetTo() - 1) + " of the target selection)"));
+        String sampling = "";
+        Path store = s.store() == null ? null : Path.of(s.store());
+        if (store != null && Files.isRegularFile(store.resolve(Store.SPEC_FILE))) {
+            try (Store st = Store.open(store, false)) {
+                var m = st.meta();
+                if (m.isPresent() && m.get().sampling() != null) {
+                    sampling = " (" + m.get().sampling().sampler() + ", alpha " + m.get().sampling().alpha()
+                            + ", seed " + m.get().sampling().seed() + ")";
+                }
+            }
+            Path train = store.resolve(io.datamodels.train.TrainRecord.FILE);
+            if (Files.isRegularFile(train)) {
+                var t = Json.read(train, io.datamodels.train.TrainRecord.class);
+                f.add(new View.Fact("learner", t.learner().toString().toLowerCase(Locale.ROOT)
+                        + (t.config() != null ? " " + t.config() : "")));
+            }
+        }
+        f.add(new View.Fact("models", s.modelsCompleted() + " trained on random subsets" + sampling + "; "
+                + s.modelsTrain() + " fit, " + s.modelsVal() + " chose lambda"));
+        f.add(new View.Fact("store", s.store() == null ? "-" : s.store()));
+        return f;
+    }
+
     private static List<View.Fact> provenance(JsonNode p) {
         List<View.Fact> f = new ArrayList<>();
         if (p == null || !p.isObject()) {
@@ -294,14 +423,43 @@ public final class RunReport {
         return String.format(Locale.ROOT, "%+.4f", v);
     }
 
-    /** The LDS section: lds.json's figures, the histogram of per-target Spearman, and scatters for a few targets. */
-    private static List<View.Lds> lds(Path runDir, FitFolder fit, Options o) throws IOException {
-        Path dir = runDir.resolve("eval/lds");
-        Path json = dir.resolve("lds.json");
-        if (!Files.isRegularFile(json)) {
+    /**
+     * The LDS section: the figures, the histogram of per-target Spearman, and scatters for a few targets. From an
+     * {@code eval lds} folder where there is one, else computed here from the held-out store.
+     */
+    private static List<View.Lds> lds(Inputs in, FitFolder fit, Options o) throws IOException {
+        Path json = in.lds() == null ? null : in.lds().resolve("lds.json");
+        Lds.Summary s;
+        double[] sp;
+        if (json != null && Files.isRegularFile(json)) {
+            s = Json.read(json, Lds.Summary.class);
+            if (s.targets() != fit.datamodels().targets()) {
+                throw new DataFormatException(json.toString(), "targets: expected " + fit.datamodels().targets()
+                        + " (the report's fit), got " + s.targets() + " (an evaluation of another fit)");
+            }
+            Path per = in.lds().resolve("lds_per_target.npy");
+            sp = null;
+            if (Files.isRegularFile(per)) {
+                double[] table = Npy.readDoubles(per);
+                if (table.length != 2 * s.targets()) {
+                    throw new DataFormatException(per.toString(), "shape: expected (" + s.targets() + ", 2), got "
+                            + table.length + " values");
+                }
+                sp = new double[s.targets()];
+                for (int q = 0; q < sp.length; q++) {
+                    sp[q] = table[2 * q];
+                }
+            }
+        } else if (in.heldOut() != null) {
+            Lds.Result r;
+            try (Store h = Store.open(in.heldOut(), false)) {
+                r = Lds.run(in.fit(), h, Kernels.gemm(), 0);
+            }
+            s = r.summary();
+            sp = r.spearman();
+        } else {
             return List.of();
         }
-        Lds.Summary s = Json.read(json, Lds.Summary.class);
         List<View.Fact> facts = new ArrayList<>();
         facts.add(new View.Fact("mean Spearman over targets", num(s.meanSpearman()) + " (95% CI " + num(s.spearmanCi()[0])
                 + " to " + num(s.spearmanCi()[1]) + ")"));
@@ -309,14 +467,7 @@ public final class RunReport {
         facts.add(new View.Fact("held-out models", Integer.toString(s.models())));
         facts.add(new View.Fact("targets without a defined correlation", Integer.toString(s.undefined())));
         List<View.Chart> charts = new ArrayList<>();
-        Path per = dir.resolve("lds_per_target.npy");
-        if (Files.isRegularFile(per)) {
-            double[] table = Npy.readDoubles(per);
-            int t = table.length / 2;
-            double[] sp = new double[t];
-            for (int q = 0; q < t; q++) {
-                sp[q] = table[2 * q];
-            }
+        if (sp != null) {
             double[] defined = Arrays.stream(sp).filter(Double::isFinite).toArray();
             charts.add(new View.Chart("lds-histogram", Charts.histogram("lds-histogram", defined, 20, -1, 1,
                     s.meanSpearman(), "Spearman correlation of predicted and actual margins", "targets"),
@@ -325,9 +476,8 @@ public final class RunReport {
                             + "training examples in a subset) and the actual margin of " + s.models()
                             + " held-out models; the dashed line is the mean, " + num(s.meanSpearman())
                             + ". 1 means the datamodels order the held-out models perfectly, 0 no better than chance."));
-            Path held = runDir.resolve("held-out");
-            if (o.scatterTargets() > 0 && defined.length > 0 && Files.isRegularFile(held.resolve(Store.SPEC_FILE))) {
-                charts.add(scatter(held, fit, sp, o.scatterTargets()));
+            if (o.scatterTargets() > 0 && defined.length > 0 && in.heldOut() != null) {
+                charts.add(scatter(in.heldOut(), fit, sp, o.scatterTargets()));
             }
         }
         return List.of(new View.Lds(facts, charts));
@@ -441,7 +591,7 @@ public final class RunReport {
         List<View.Target> targets = new ArrayList<>();
         int n = Math.min(o.galleryTargets(), dm.targets());
         for (int q = 0; q < n; q++) {
-            targets.add(new View.Target(q, ex.targetLabel(q), ex.targetSrc(q), ex.targetFeatures(q),
+            targets.add(new View.Target(ex.targetFrom() + q, ex.targetLabel(q), ex.targetSrc(q), ex.targetFeatures(q),
                     weight(dm.bias(q)), examples(dm, ex, q, dm.topSupporters(q, o.topK())),
                     examples(dm, ex, q, dm.topOpposers(q, o.topK()))));
         }
@@ -470,9 +620,16 @@ public final class RunReport {
                 throw new DataFormatException(fitJson.toString(), "dataset: expected the dataset the fit was made "
                         + "from (sources and fingerprints), got none; the report cannot show its examples");
             }
+            Path store = s.store() == null ? null : Path.of(s.store());
+            if (store != null && Files.isRegularFile(store.resolve(Store.SPEC_FILE))) {
+                // The fitted store, where it is still there, must hold the data the fit records.
+                try (Store st = Store.open(store, false)) {
+                    FitFolder.checkSameData(s, st);
+                }
+            }
             DataBinding.Loaded data;
             try {
-                data = DataBinding.loadVerified(s.dataset(), s.store() == null ? fitDir : Path.of(s.store()));
+                data = DataBinding.loadVerified(s.dataset(), store == null ? fitDir : store);
             } catch (NoSuchFileException e) {
                 throw new DataFormatException(fitJson.toString(), "dataset: expected the data the fit was made from, "
                         + "at " + e.getFile() + ", got no such file");
@@ -521,7 +678,7 @@ public final class RunReport {
         }
 
         View.Example target(int q, String note) {
-            return new View.Example(q, targetLabel(q), note, targetSrc(q), targetFeatures(q));
+            return new View.Example(targetFrom + q, targetLabel(q), note, targetSrc(q), targetFeatures(q));
         }
 
         List<String> featureNames() {

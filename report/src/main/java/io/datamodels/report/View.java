@@ -13,7 +13,7 @@ final class View {
     /** The whole page. */
     record Page(String title, String generated, List<Fact> run, List<Fact> provenance, List<Lds> lds,
                 List<Chart> counterfactual, List<Chart> support, List<Gallery> gallery,
-                List<Leakage> leakage, List<Section> explore, List<String> notes) {
+                List<Section> neighbours, List<Leakage> leakage, List<Section> embed, List<String> notes) {
     }
 
     /** One line of a facts table. */
@@ -41,16 +41,29 @@ final class View {
     record Example(int index, String label, String weight, String src, List<String> features) {
     }
 
-    /** Leakage candidates as image pairs. */
-    record Leakage(String file, int flagged, List<Pair> pairs) {
+    /** Leakage candidates as image pairs, with the figures of the rule that flagged them. */
+    record Leakage(String file, int flagged, List<Fact> facts, String note, List<Pair> pairs) {
     }
 
     /** A (target, training example) pair with its score. */
     record Pair(Example target, Example train, String score) {
     }
 
-    /** A section written by an {@code explore} command, shown as rows of examples. */
-    record Section(String id, String title, String question, String file, List<Row> rows) {
+    /**
+     * A section of what an {@code explore} command wrote: the question it answers, a paragraph saying how to read
+     * it, its figures and charts, and rows of examples.
+     */
+    record Section(String id, String title, String question, String intro, String file, List<Fact> facts,
+                   List<Chart> charts, List<Row> rows) {
+        /** Whether it has figures (for the template). */
+        boolean hasFacts() {
+            return !facts.isEmpty();
+        }
+
+        /** Whether it has charts (for the template). */
+        boolean hasCharts() {
+            return !charts.isEmpty();
+        }
     }
 
     /** One row: a heading and examples. */

@@ -49,8 +49,7 @@ class BrowserReportTest {
     @Timeout(300)
     void reportOpensOfflineWithEveryImageAndChart() throws Exception {
         Path run = SmallRuns.run(tmp.resolve("run"), SmallRuns.IMAGES);
-        Path leak = Files.createDirectories(run.resolve("explore/leakage"));
-        Files.writeString(leak.resolve("leakage.csv"), "target,train,score\n1,4,3.5\n");
+        SmallRuns.leakageAtRank(run, 5);
         RunReport.Written w = RunReport.write(run, run.resolve(RunReport.FILE), RunReport.Options.defaults(), "test");
         Files.createDirectories(ARTEFACTS);
         Files.copy(w.file(), ARTEFACTS.resolve("report.html"), StandardCopyOption.REPLACE_EXISTING);
@@ -79,7 +78,20 @@ class BrowserReportTest {
                 assertTrue(ch.get(1).asDouble() > 100 && ch.get(2).asDouble() > 50, "chart not drawn: " + ch);
                 assertTrue(ch.get(3).asInt() > 3, "chart without text: " + ch);
             }
-            assertEquals(List.of("fig-lds-histogram", "fig-lds-scatter", "fig-counterfactual", "fig-support"), ids);
+            assertEquals(SmallRuns.CHARTS, ids);
+            // Every section the report names is in the page, with its examples' images.
+            JsonNode sections = c.eval(page, "[...document.querySelectorAll('section')].map(s => [s.id, "
+                    + "s.querySelectorAll('img').length])");
+            List<String> shown = new ArrayList<>();
+            for (JsonNode sec : sections) {
+                shown.add(sec.get(0).asText());
+                if (!List.of("summary", "lds", "counterfactual", "support").contains(sec.get(0).asText())) {
+                    assertTrue(sec.get(1).asInt() >= 5, "section without images: " + sec);
+                }
+            }
+            assertEquals(w.sections(), shown);
+            assertEquals(List.of("summary", "lds", "counterfactual", "support", "gallery", "neighbours", "leakage",
+                    "pca", "clusters"), shown);
 
             JsonNode size = c.call(page, "Page.getLayoutMetrics", Map.of()).get("cssContentSize");
             JsonNode shot = c.call(page, "Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport",
