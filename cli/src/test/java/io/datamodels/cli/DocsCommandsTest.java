@@ -50,7 +50,7 @@ class DocsCommandsTest {
 
     /** Options whose value is a path: relative ones and those under /tmp move into the test's folder. */
     private static final Set<String> PATH_OPTIONS = Set.of("--store", "--out", "--model", "--masks", "--held-out",
-            "--config", "--work", "--spec", "--fit", "--run");
+            "--config", "--work", "--spec", "--fit", "--run", "--explore", "--lds", "--counterfactual", "--support");
 
     @TempDir
     Path tmp;

@@ -39,7 +39,8 @@ class RunCommandTest {
         assertTrue(r.out().contains("train: models (120 completed): mean training accuracy "), r.out());
         assertTrue(r.out().contains("counterfactual (remove top-k, retrain 2 x)"), r.out());
         for (String f : new String[]{"run.json", "store/spec.json", "held-out/spec.json", "datamodels/weights.npy",
-                "eval/lds/lds.json", "eval/counterfactual/counterfactual.json", "eval/support/support.json"}) {
+                "eval/lds/lds.json", "eval/counterfactual/counterfactual.json", "eval/support/support.json",
+                "explore/neighbours/neighbours.json", "explore/embed/embed.json", "explore/leakage/leakage.json"}) {
             assertTrue(Files.exists(dir.resolve(f)), f);
         }
         // Each training stage ends with its final progress line, just before the next stage speaks.
@@ -47,13 +48,19 @@ class RunCommandTest {
         assertStageEnds(lines, "train", "120", "train: models (120 completed): ");
         assertStageEnds(lines, "train held-out models", "30", "train held-out models: models (30 completed): ");
         assertStageEnds(lines, "retrain (counterfactual)", "\\d+", "eval support: ");
-        assertStageEnds(lines, "retrain (support)", "\\d+", "");
+        assertStageEnds(lines, "retrain (support)", "\\d+", "explore neighbours: the nearest target in datamodel "
+                + "space has the same class for ");
+        assertTrue(r.out().contains("\nexplore embed: 10 principal components explain "), r.out());
+        assertTrue(r.out().contains("\nexplore leakage: "), r.out());
+        long explored = Files.getLastModifiedTime(dir.resolve("explore/embed/embed.json")).toMillis();
         long mtime = Files.getLastModifiedTime(dir.resolve("datamodels/weights.npy")).toMillis();
         CliTest.Result again = CliTest.run("run", "--config", cfg.toString(), "--out", dir.toString());
         assertEquals(ExitCodes.OK, again.code(), again.err());
         assertTrue(again.out().contains("fit: done before, skipped"), again.out());
         assertFalse(again.out().contains("models to go"), again.out());
         assertEquals(mtime, Files.getLastModifiedTime(dir.resolve("datamodels/weights.npy")).toMillis());
+        assertFalse(again.out().contains("explore"), again.out());
+        assertEquals(explored, Files.getLastModifiedTime(dir.resolve("explore/embed/embed.json")).toMillis());
     }
 
     /** One line says all {@code n} models of {@code stage} are done, and the line after it starts with {@code next}. */
