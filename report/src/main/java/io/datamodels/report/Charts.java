@@ -104,8 +104,10 @@ final class Charts {
                 : ChartFactory.createScatterPlot(null, xLabel, yLabel, ds, PlotOrientation.VERTICAL, true, false,
                 false);
         XYPlot plot = chart.getXYPlot();
+        XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) plot.getRenderer();
+        // Filled shapes only: an outline of the same colour would draw every point twice (twice the SVG).
+        r.setDrawOutlines(false);
         if (lines) {
-            XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) plot.getRenderer();
             r.setDefaultShapesVisible(true);
             r.setDefaultStroke(new BasicStroke(2f));
         }

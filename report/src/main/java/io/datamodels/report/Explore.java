@@ -59,15 +59,16 @@ final class Explore {
         }
         Path em = dir.resolve("embed");
         Embedded e = Files.isRegularFile(em.resolve("embed.json")) ? Embedded.read(em, dm, targetFrom) : null;
-        return new Sections(neighbours(dir.resolve("neighbours"), dm, targetFrom, ex, o),
-                leakage(dir.resolve("leakage"), dm, targetFrom, ex, o.leakagePairs()),
-                e == null ? Optional.empty() : Optional.of(pca(e, ex, o.topK())),
-                e == null ? Optional.empty() : Optional.of(clusters(e, ex, o.topK())));
+        String name = dir.toAbsolutePath().normalize().getFileName() + "/";
+        return new Sections(neighbours(dir.resolve("neighbours"), dm, targetFrom, ex, o, name + "neighbours"),
+                leakage(dir.resolve("leakage"), dm, targetFrom, ex, o.leakagePairs(), name + "leakage/" + Leakage.CSV),
+                e == null ? Optional.empty() : Optional.of(pca(e, ex, o.topK(), name + "embed")),
+                e == null ? Optional.empty() : Optional.of(clusters(e, ex, o.topK(), name + "embed")));
     }
 
     /** Nearest targets in datamodel space of the first targets, from {@code dir}, or nothing where absent. */
     static Optional<View.Section> neighbours(Path dir, Datamodels dm, int targetFrom, RunReport.Examples ex,
-                                             RunReport.Options o) throws IOException {
+                                             RunReport.Options o, String label) throws IOException {
         Path json = dir.resolve("neighbours.json");
         if (!Files.isRegularFile(json)) {
             return Optional.empty();
@@ -109,12 +110,12 @@ final class Explore {
                 "Two targets are alike when the same training examples push both their margins the same way: the "
                         + "similarity is the cosine of their weight vectors (1 = the same direction, 0 = unrelated). "
                         + "Each row is one target (first) and its most similar targets, with the cosine.",
-                "explore/neighbours", facts, List.of(), rows));
+                label, facts, List.of(), rows));
     }
 
     /** The top {@code n} leakage candidates of {@code dir/leakage.csv}, or nothing where it is absent. */
-    static Optional<View.Leakage> leakage(Path dir, Datamodels dm, int targetFrom, RunReport.Examples ex, int n)
-            throws IOException {
+    static Optional<View.Leakage> leakage(Path dir, Datamodels dm, int targetFrom, RunReport.Examples ex, int n,
+                                          String label) throws IOException {
         Path csv = dir.resolve(Leakage.CSV);
         if (!Files.isRegularFile(csv)) {
             return Optional.empty();
@@ -159,7 +160,7 @@ final class Explore {
                         j.path("estimated_fdr").asDouble())));
             }
         }
-        return Optional.of(new View.Leakage("explore/leakage/" + Leakage.CSV, flagged, facts, note, pairs));
+        return Optional.of(new View.Leakage(label, flagged, facts, note, pairs));
     }
 
     /**
@@ -244,7 +245,7 @@ final class Explore {
     }
 
     /** PCA of the weight vectors: explained variance, the targets on the first two components, and the ends. */
-    static View.Section pca(Embedded e, RunReport.Examples ex, int topK) {
+    static View.Section pca(Embedded e, RunReport.Examples ex, int topK, String label) {
         Embedding.Summary s = e.summary();
         int t = s.targets();
         double[] r = s.explained();
@@ -297,11 +298,11 @@ final class Explore {
                         + Math.min(PCA_COMPONENTS, c) + " components: the targets with the highest and lowest "
                         + "scores, and the training examples with the highest and lowest loadings (the examples "
                         + "whose weights pull targets towards that end).",
-                "explore/embed", List.of(), charts, rows);
+                label, List.of(), charts, rows);
     }
 
     /** The spectral clusters: their class make-up as a chart, and targets of each. */
-    static View.Section clusters(Embedded e, RunReport.Examples ex, int topK) {
+    static View.Section clusters(Embedded e, RunReport.Examples ex, int topK, String label) {
         Embedding.Summary s = e.summary();
         int t = s.targets();
         int k = s.clusterSizes().length;
@@ -352,7 +353,7 @@ final class Explore {
                 "Targets whose weight vectors are alike are grouped together without looking at their labels; "
                         + "each row shows the first " + 2 * topK + " targets of a cluster, with its size and its "
                         + "most common class.",
-                "explore/embed", facts, List.of(chart), rows);
+                label, facts, List.of(chart), rows);
     }
 
     private static List<View.Example> targets(List<Embedding.End> l, RunReport.Examples ex, int n) {
