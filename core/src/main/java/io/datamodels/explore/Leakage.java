@@ -88,6 +88,16 @@ public final class Leakage {
 
     /** {@link #find(float[], int, int, LeakageOptions)} on fitted datamodels. */
     public static Result find(Datamodels dm, LeakageOptions options) {
+        return find(weights(dm), dm.trainSize(), dm.targets(), options);
+    }
+
+    /** {@link #scores(float[], int, int)} of fitted datamodels: m x T row-major, pair (q, j) at {@code j * T + q}. */
+    public static double[] scores(Datamodels dm) {
+        return scores(weights(dm), dm.trainSize(), dm.targets());
+    }
+
+    /** The weights of {@code dm} as the m x T row-major matrix of the class comment. */
+    private static float[] weights(Datamodels dm) {
         int m = dm.trainSize();
         int t = dm.targets();
         float[] w = new float[Math.multiplyExact(m, t)];
@@ -96,7 +106,7 @@ public final class Leakage {
                 w[j * t + q] = dm.weight(j, q);
             }
         }
-        return find(w, m, t, options);
+        return w;
     }
 
     /**

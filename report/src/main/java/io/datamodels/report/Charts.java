@@ -7,6 +7,7 @@ import org.apache.batik.svggen.SVGIDGenerator;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYLineAnnotation;
+import org.jfree.chart.axis.Axis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
@@ -158,30 +159,27 @@ final class Charts {
 
     private static JFreeChart style(JFreeChart chart) {
         chart.setBackgroundPaint(Color.WHITE);
+        chart.getPlot().setBackgroundPaint(new Color(0xf7f7f7));
         if (chart.getPlot() instanceof CategoryPlot plot) {
-            plot.setBackgroundPaint(new Color(0xf7f7f7));
             plot.setRangeGridlinePaint(new Color(0xdddddd));
-            plot.getDomainAxis().setTickLabelFont(TICK);
-            plot.getRangeAxis().setTickLabelFont(TICK);
-            plot.getDomainAxis().setLabelFont(LABEL);
-            plot.getRangeAxis().setLabelFont(LABEL);
-            if (chart.getLegend() != null) {
-                chart.getLegend().setItemFont(TICK);
-            }
-            return chart;
+            fonts(plot.getDomainAxis(), plot.getRangeAxis());
+        } else {
+            XYPlot plot = chart.getXYPlot();
+            plot.setDomainGridlinePaint(new Color(0xdddddd));
+            plot.setRangeGridlinePaint(new Color(0xdddddd));
+            fonts(plot.getDomainAxis(), plot.getRangeAxis());
         }
-        XYPlot plot = chart.getXYPlot();
-        plot.setBackgroundPaint(new Color(0xf7f7f7));
-        plot.setDomainGridlinePaint(new Color(0xdddddd));
-        plot.setRangeGridlinePaint(new Color(0xdddddd));
-        plot.getDomainAxis().setTickLabelFont(TICK);
-        plot.getRangeAxis().setTickLabelFont(TICK);
-        plot.getDomainAxis().setLabelFont(LABEL);
-        plot.getRangeAxis().setLabelFont(LABEL);
         if (chart.getLegend() != null) {
             chart.getLegend().setItemFont(TICK);
         }
         return chart;
+    }
+
+    private static void fonts(Axis domain, Axis range) {
+        for (Axis a : new Axis[]{domain, range}) {
+            a.setTickLabelFont(TICK);
+            a.setLabelFont(LABEL);
+        }
     }
 
     /** The chart drawn as one {@code <svg>} element (no XML prolog), scalable through its viewBox. */

@@ -170,13 +170,7 @@ final class Explore {
     static List<double[]> topScores(Datamodels dm, int targetFrom, int n) {
         int m = dm.trainSize();
         int t = dm.targets();
-        float[] w = new float[Math.multiplyExact(m, t)];
-        for (int j = 0; j < m; j++) {
-            for (int q = 0; q < t; q++) {
-                w[j * t + q] = dm.weight(j, q);
-            }
-        }
-        double[] sc = Leakage.scores(w, m, t);
+        double[] sc = Leakage.scores(dm);
         java.util.PriorityQueue<double[]> best = new java.util.PriorityQueue<>(Explore::worse);
         for (int j = 0; j < m; j++) {
             for (int q = 0; q < t; q++) {

@@ -18,13 +18,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -131,12 +127,7 @@ class RunReportTest {
         List<Element> imgs = doc.select("img");
         assertFalse(imgs.isEmpty());
         for (Element img : imgs) {
-            String src = img.attr("src");
-            assertTrue(src.startsWith("data:image/png;base64,"), src);
-            BufferedImage b = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(
-                    src.substring(src.indexOf(',') + 1))));
-            assertEquals(28, b.getWidth());
-            assertEquals(28, b.getHeight());
+            SmallRuns.decode(img);
         }
         for (Element e : doc.select("[src], [href], link, script")) {
             assertFalse(e.tagName().equals("script") || e.tagName().equals("link"), e.outerHtml());

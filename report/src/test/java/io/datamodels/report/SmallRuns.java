@@ -50,15 +50,7 @@ final class SmallRuns {
      */
     static void leakageAtRank(Path run, int rank) throws IOException {
         Datamodels dm = Datamodels.load(run.resolve("datamodels"));
-        int m = dm.trainSize();
-        int t = dm.targets();
-        float[] w = new float[m * t];
-        for (int j = 0; j < m; j++) {
-            for (int q = 0; q < t; q++) {
-                w[j * t + q] = dm.weight(j, q);
-            }
-        }
-        double[] s = Leakage.scores(w, m, t).clone();
+        double[] s = Leakage.scores(dm);
         Arrays.sort(s);
         Leakage.write(Leakage.find(dm, LeakageOptions.defaults().withThreshold(s[s.length - rank])), 0,
                 run.resolve("explore/leakage"), true, run.resolve("datamodels").toString(),
@@ -80,12 +72,7 @@ final class SmallRuns {
      * row's values (correlation above 0.999), decoded independently of the report's code.
      */
     static void assertPicture(Element img, float[] row) throws IOException {
-        String src = img.attr("src");
-        assertTrue(src.startsWith("data:image/png;base64,"), src);
-        BufferedImage b = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(
-                src.substring(src.indexOf(',') + 1))));
-        assertEquals(28, b.getWidth());
-        assertEquals(28, b.getHeight());
+        BufferedImage b = decode(img);
         double[] px = new double[row.length];
         for (int i = 0; i < px.length; i++) {
             px[i] = b.getRaster().getSample(i % 28, i / 28, 0);
@@ -106,6 +93,17 @@ final class SmallRuns {
         }
         double r = sxy / Math.sqrt(sxx * syy);
         assertTrue(r > 0.999, img.attr("alt") + ": correlation with the example's pixels " + r);
+    }
+
+    /** The 28 x 28 inline PNG of {@code img}, decoded. */
+    static BufferedImage decode(Element img) throws IOException {
+        String src = img.attr("src");
+        assertTrue(src.startsWith("data:image/png;base64,"), src);
+        BufferedImage b = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(
+                src.substring(src.indexOf(',') + 1))));
+        assertEquals(28, b.getWidth());
+        assertEquals(28, b.getHeight());
+        return b;
     }
 
     static final Pipeline.Reporter QUIET = new Pipeline.Reporter() {
