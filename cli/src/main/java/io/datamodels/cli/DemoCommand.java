@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the whole pipeline on the embedded Fashion-MNIST sample (2,000 training images, 500 targets): "
-                + "train, fit, evaluate (LDS, counterfactuals, support), in about a minute on 2 cores.")
+                + "train, fit, evaluate (LDS, counterfactuals, support), explore (nearest targets, PCA, clusters, "
+                + "leakage) and write report.html, in about a minute on 2 cores.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "demo-run", paramLabel = "DIR",
             description = "Working folder; replaced on every run (default ${DEFAULT-VALUE}).")
@@ -77,7 +78,8 @@ final class DemoCommand implements Callable<Integer> {
             }
             w.printf("  target %d (%s):%s%n", q, test.classNames().get(test.label(q)), sb);
         }
-        w.printf("%nEverything is in %s: run.json, store/, held-out/, datamodels/ (weights.npy is m x T), eval/%n", out);
+        w.printf("%nEverything is in %s: run.json, store/, held-out/, datamodels/ (weights.npy is m x T), eval/, "
+                + "explore/%n", out);
         ReportCommand.print(w, io.datamodels.report.RunReport.write(out, out.resolve(io.datamodels.report.RunReport.FILE),
                 io.datamodels.report.RunReport.Options.defaults(), "datamodels demo"));
         w.flush();

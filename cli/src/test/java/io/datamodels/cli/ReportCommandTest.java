@@ -81,6 +81,8 @@ class ReportCommandTest {
                 dir.resolve("eval/lds/lds.json").toFile());
         assertTrue(d.getElementById("lds").text().contains(String.format(java.util.Locale.ROOT, "%.3f (95%% CI",
                 lds.get("mean_spearman").asDouble())), d.getElementById("lds").text());
+        assertTrue(d.getElementById("lds").text().contains("computed here from " + dir.resolve("held-out")),
+                d.getElementById("lds").text());
         // Nearest targets of the first target that has any (a target without weights has none) are the rows of the
         // command's neighbours.csv, k = 3 of them; all 8 targets have a row in the report.
         java.util.List<String[]> nearRows = Files.readAllLines(ex.resolve("neighbours/neighbours.csv")).stream()

@@ -466,6 +466,9 @@ public final class RunReport {
         facts.add(new View.Fact("mean Pearson over targets", num(s.meanPearson())));
         facts.add(new View.Fact("held-out models", Integer.toString(s.models())));
         facts.add(new View.Fact("targets without a defined correlation", Integer.toString(s.undefined())));
+        if (json == null || !Files.isRegularFile(json)) {
+            facts.add(new View.Fact("computed here from", in.heldOut() + " (no 'eval lds' folder was given)"));
+        }
         List<View.Chart> charts = new ArrayList<>();
         if (sp != null) {
             double[] defined = Arrays.stream(sp).filter(Double::isFinite).toArray();

@@ -10,6 +10,7 @@ import io.datamodels.explore.Leakage;
 import io.datamodels.explore.LeakageOptions;
 import io.datamodels.regress.Datamodels;
 import io.datamodels.store.AtomicFiles;
+import io.datamodels.store.StoreException;
 import io.datamodels.store.npy.Npy;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
@@ -362,6 +363,27 @@ class RunReportTest {
         DataFormatException g = assertThrows(DataFormatException.class,
                 () -> RunReport.render(tab, RunReport.Options.defaults(), "test"));
         assertTrue(g.getMessage().contains("tab.csv"), g.getMessage());
+    }
+
+    @Test
+    void aFittedStoreThatRecordsOtherDataIsRefused() throws Exception {
+        Path copy = copyRun("other-store");
+        ObjectMapper om = new ObjectMapper();
+        // fit.json names the copy's store, whose store.json records another training-set fingerprint.
+        Path fitJson = copy.resolve("datamodels/fit.json");
+        ObjectNode fit = (ObjectNode) om.readTree(fitJson.toFile());
+        fit.put("store", copy.resolve("store").toString());
+        Files.writeString(fitJson, om.writeValueAsString(fit));
+        Path storeJson = copy.resolve("store/store.json");
+        ObjectNode store = (ObjectNode) om.readTree(storeJson.toFile());
+        ((ObjectNode) store.get("dataset")).put("train_fingerprint", "0".repeat(64));
+        Files.writeString(storeJson, om.writeValueAsString(store));
+        StoreException e = assertThrows(StoreException.class,
+                () -> RunReport.write(copy, copy.resolve("r.html"), RunReport.Options.defaults(), "test"));
+        assertTrue(e.getMessage().contains("dataset.train_fingerprint: expected " + fit.get("dataset")
+                .get("train_fingerprint").asText()) && e.getMessage().contains("got " + "0".repeat(64)),
+                e.getMessage());
+        assertFalse(Files.exists(copy.resolve("r.html")));
     }
 
     @Test
