@@ -137,12 +137,20 @@ final class EvalCommand {
          * folder still exists; a moved store is accepted, its data checked by fingerprint later), else fit.json's.
          */
         Path fittedStore() throws java.io.IOException {
-            Path fitJson = model.model.resolve(Fitter.FIT_JSON);
+            return fittedStore(model.model, store, "--model");
+        }
+
+        /**
+         * The store that the fit in {@code fitDir} (given by option {@code fitFlag}) was fitted on: {@code store} if
+         * given, after checking it is the folder fit.json names (when that folder still exists), else fit.json's.
+         */
+        static Path fittedStore(Path fitDir, Path store, String fitFlag) throws java.io.IOException {
+            Path fitJson = fitDir.resolve(Fitter.FIT_JSON);
             if (!java.nio.file.Files.isRegularFile(fitJson)) {
-                throw new java.nio.file.NoSuchFileException(fitJson + ": does not exist (--model: expected a folder "
-                        + "written by 'fit')");
+                throw new java.nio.file.NoSuchFileException(fitJson + ": does not exist (" + fitFlag + ": expected a "
+                        + "folder written by 'fit')");
             }
-            String recorded = FitFolder.readSummary(model.model).store();
+            String recorded = FitFolder.readSummary(fitDir).store();
             Path rec = recorded == null ? null : Path.of(recorded);
             if (store == null) {
                 if (rec == null || !java.nio.file.Files.isDirectory(rec)) {

@@ -14,7 +14,8 @@ import java.nio.file.Path;
 /** {@code datamodels explore ...}: what fitted datamodels say about the targets and the training data. */
 @Command(name = "explore", mixinStandardHelpOptions = true,
         description = "See what fitted datamodels say: neighbours of each target, and an embedding of the targets.",
-        subcommands = {ExploreNeighboursCommand.class, ExploreEmbedCommand.class, ExploreLeakageCommand.class})
+        subcommands = {ExploreNeighboursCommand.class, ExploreEmbedCommand.class, ExploreEmbedCheckCommand.class,
+                ExploreLeakageCommand.class})
 final class ExploreCommand {
 
     /** The {@code --fit DIR} option of the explore subcommands. */
