@@ -39,3 +39,25 @@ for c in $components; do
     fi
   done
 done
+# The classes at each end (Fashion-MNIST: 0 T-shirt/top, 1 trouser, 2 pullover, 3 dress, 4 coat, 5 sandal, 6 shirt,
+# 7 sneaker, 8 bag, 9 ankle boot): label counts of the removed training examples and of the end targets.
+python3 - "$d" $components -- $ks <<'PY' | tee -a "$d/pca-summary.txt"
+import gzip, os, struct, sys
+import numpy as np
+def labels(name):
+    with gzip.open(os.path.join("../shared/data/fashion-mnist", name), "rb") as f:
+        data = f.read()
+    return np.frombuffer(data, np.uint8, offset=8)
+train, test = labels("train-labels-idx1-ubyte.gz")[:5000], labels("t10k-labels-idx1-ubyte.gz")[:1000]
+d, args = sys.argv[1], sys.argv[2:]
+cut = args.index("--")
+for c in args[:cut]:
+    for k in args[cut + 1:]:
+        o = os.path.join(d, f"embed-check-c{c}-k{k}")
+        if not os.path.exists(os.path.join(o, "removed.npy")):
+            continue
+        rem, ends = np.load(os.path.join(o, "removed.npy")), np.load(os.path.join(o, "end_targets.npy"))
+        count = lambda lab: " ".join(f"{v}:{n}" for v, n in sorted(zip(*np.unique(lab, return_counts=True)), key=lambda x: -x[1]))
+        print(f"component {c}, k {k}: removed high-end examples' labels {count(train[rem[0]])}; low-end {count(train[rem[1]])}")
+        print(f"component {c}, k {k}: high-end targets' labels {count(test[ends[0]])}; low-end {count(test[ends[1]])}")
+PY
