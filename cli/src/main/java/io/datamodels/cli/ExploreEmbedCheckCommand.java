@@ -22,8 +22,8 @@ import java.util.concurrent.Callable;
 @Command(name = "embed-check", mixinStandardHelpOptions = true,
         description = "Check one principal component of 'explore embed' by retraining, as Ilyas et al. (2022) do: "
                 + "remove from a base set the --k training examples of highest loading, then (separately) those of "
-                + "lowest loading, retrain --retrains models for each and for the base set itself (the same seeds in "
-                + "all three), and measure the output change of the --end-targets targets of highest and of lowest "
+                + "lowest loading, retrain --retrains models for each and for the base set itself (model r of all "
+                + "three with the same seed), and measure the output change of the --end-targets targets of highest and of lowest "
                 + "score, of the other targets, and the accuracy change over all fitted targets. Writes "
                 + "component_check.json, component_check.csv, target_changes.csv, outputs.npy, removed.npy and "
                 + "end_targets.npy.")
@@ -48,44 +48,17 @@ final class ExploreEmbedCheckCommand implements Callable<Integer> {
             + "averaged (default ${DEFAULT-VALUE}).")
     int endTargets;
 
-    @Option(names = "--base", defaultValue = "random",
-            description = "random (a fresh alpha-subset, as the datamodels were fitted) or full (default ${DEFAULT-VALUE}).")
-    String base;
-
-    @Option(names = "--store", paramLabel = "DIR",
-            description = "The store the datamodels were fitted on, whose learner and config are reused (default: "
-                    + "the store named in the fit folder's fit.json; if given, it must be that store).")
-    Path store;
-
     @Mixin
-    SpecOption specFile;
-
-    @Option(names = "--retrains", defaultValue = "5", description = "Models per arm, the same seeds in each (default "
-            + "${DEFAULT-VALUE}).")
-    int retrains;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the retraining runs and of a random base "
-            + "(default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Mixin
-    ThreadsOption threads;
-
-    @Option(names = "--work", paramLabel = "DIR",
-            description = "Retraining stores (resumable; default: OUT.work beside --out).")
-    Path work;
-
-    @Mixin
-    OutputOptions output;
+    RetrainRunOptions run;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        ComponentCheck check = new ComponentCheck(component, k, endTargets, base, retrains, seed);
-        output.requireAbsent();
-        Path storeDir = EvalCommand.RetrainOptions.fittedStore(fit.fit, store, "--fit");
+        ComponentCheck check = new ComponentCheck(component, k, endTargets, run.base, run.retrains, run.seed);
+        run.output.requireAbsent();
+        Path storeDir = run.fittedStore(fit.fit, "--fit");
         Embedding.Component c = Embedding.readComponent(embed, component);
         Fitter.Summary fs = FitFolder.readSummary(fit.fit);
         if (c.targetFrom() != fs.targetFrom()) {
@@ -96,18 +69,17 @@ final class ExploreEmbedCheckCommand implements Callable<Integer> {
             throw new FitException(embed.resolve("embed.json") + ": fit: expected " + fit.fit + " (--fit), got "
                     + c.fit());
         }
-        Path workDir = work != null ? work : output.out.resolveSibling(output.out.getFileName() + ".work");
         PrintWriter w = spec.commandLine().getOut();
         ComponentCheck.Summary s;
-        try (Store st = specFile.open(storeDir, false); Progress p = Progress.create(w, "retrain", "models")) {
+        try (Store st = run.specFile.open(storeDir, false); Progress p = Progress.create(w, "retrain", "models")) {
             ComponentCheck.Result r = check.run(fit.fit, st, c.loadings(), c.scores(), c.explained(),
-                    embed.toString(), workDir, Kernels.gemm(), threads.count(), new Progress.Training(p));
-            s = ComponentCheck.write(r, output.out, output.force,
+                    embed.toString(), run.workDir(), Kernels.gemm(), run.threads.count(), new Progress.Training(p));
+            s = ComponentCheck.write(r, run.output.out, run.output.force,
                     Provenance.now(Kernels.gemm().name(), "explore embed-check"));
         }
         w.printf("component %d (%.1f%% of the variance): removed %d training examples at each end of a %s base set "
                         + "(%d examples), %d retrains per arm; mean %s change (+- sd over seeds):%n", component,
-                100 * c.explained(), k, base, s.baseSize(), retrains, s.output());
+                100 * c.explained(), k, s.base(), s.baseSize(), s.retrains(), s.output());
         for (ComponentCheck.ArmSummary a : s.arms()) {
             w.printf("  %-11s: %d high-end targets %+.3f +- %.3f (predicted %+.3f), %d low-end %+.3f +- %.3f "
                             + "(predicted %+.3f), others %+.3f +- %.3f%s%n", a.arm(), endTargets,
@@ -120,7 +92,7 @@ final class ExploreEmbedCheckCommand implements Callable<Integer> {
         if (s.baseAccuracy() != null) {
             w.printf("base accuracy over the %d fitted targets: %.2f%%%n", s.targets(), 100 * s.baseAccuracy().mean());
         }
-        w.printf("wrote %s%n", output.out);
+        w.printf("wrote %s%n", run.output.out);
         w.flush();
         return ExitCodes.OK;
     }
