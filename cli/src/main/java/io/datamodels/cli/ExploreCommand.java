@@ -13,7 +13,8 @@ import java.nio.file.Path;
 
 /** {@code datamodels explore ...}: what fitted datamodels say about the targets and the training data. */
 @Command(name = "explore", mixinStandardHelpOptions = true,
-        description = "See what fitted datamodels say: neighbours of each target, and an embedding of the targets.",
+        description = "See what fitted datamodels say: neighbours of each target, an embedding of the targets (and a "
+                + "check of one of its components by retraining), and candidate train-test near-duplicates.",
         subcommands = {ExploreNeighboursCommand.class, ExploreEmbedCommand.class, ExploreEmbedCheckCommand.class,
                 ExploreLeakageCommand.class})
 final class ExploreCommand {
