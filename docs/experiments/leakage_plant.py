@@ -190,6 +190,28 @@ def compare(a):
         "min(column z, row z of column z) [default]": chosen,
         "min(column, row) median/MAD z": np.minimum(mad_z(w, 0), mad_z(w, 1)),
     }
+    # Alternatives tried against the look-alikes (docs/RESULTS.md, "Leakage: other scores tried").
+    labels = read_idx(os.path.join(a.data, "train-labels-idx1-ubyte"))[:m]
+    zcc = np.zeros_like(w)
+    for c in np.unique(labels):
+        zcc[labels == c] = loo_z(w[labels == c], 0)  # against the same-class training examples only
+    cands["class-conditional column z, min with its row z"] = np.minimum(zcc, loo_z(zcc, 1))
+    srt = np.sort(w, 0)
+    second = np.where(w >= srt[-1][None, :], srt[-2][None, :], srt[-1][None, :])
+    cands["weight / the column's next largest weight"] = w / np.maximum(second, 1e-12)
+    zs = np.sort(zc, 0)
+    nxt = np.where(zc >= zs[-1][None, :], zs[-2][None, :], zs[-1][None, :])
+    cands["min(column z minus the column's next largest, row z)"] = np.minimum(zc - nxt, loo_z(zc, 1))
+    mutual = np.full_like(w, -np.inf)
+    top_j, top_q = w.argmax(0), w.argmax(1)
+    for q in range(t):
+        if top_q[top_j[q]] == q:
+            mutual[top_j[q], q] = chosen[top_j[q], q]
+    cands["default, only mutual top pairs (j is q's top, q is j's top)"] = mutual
+    ws_path = os.path.join(os.path.dirname(a.w), "weights_standardized.npy")
+    if os.path.exists(ws_path):
+        zs_c = loo_z(np.load(ws_path).astype(np.float64), 0)
+        cands["default on weights_standardized.npy"] = np.minimum(zs_c, loo_z(zs_c, 1))
     for name, s in cands.items():
         o = np.argsort(-s.ravel(), kind="stable")
         hits = np.cumsum(is_true.ravel()[o])

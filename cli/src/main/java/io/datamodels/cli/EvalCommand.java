@@ -4,7 +4,6 @@ import io.datamodels.eval.HeldOutException;
 import io.datamodels.eval.Lds;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.regress.FitFolder;
-import io.datamodels.regress.Fitter;
 import io.datamodels.store.Store;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -100,68 +99,20 @@ final class EvalCommand {
         @Mixin
         ModelOption model;
 
-        @Option(names = "--store", paramLabel = "DIR",
-                description = "The store the datamodels were fitted on, whose learner and config are reused (default: "
-                        + "the store named in the fit folder's fit.json; if given, it must be that store).")
-        Path store;
-
-        @Mixin
-        SpecOption specFile;
-
         @Option(names = "--target-range", defaultValue = "0:20", paramLabel = "A:B",
                 description = "Targets, as a range of the fitted targets (default ${DEFAULT-VALUE}).")
         String targets;
 
-        @Option(names = "--retrains", defaultValue = "5", description = "Models per mask, different seeds (default ${DEFAULT-VALUE}).")
-        int retrains;
-
-        @Option(names = "--seed", defaultValue = "1", description = "Seed of the retraining runs (default ${DEFAULT-VALUE}).")
-        long seed;
-
         @Mixin
-        ThreadsOption threads;
-
-        @Option(names = "--work", paramLabel = "DIR",
-                description = "Retraining store (resumable; default: OUT.work beside --out).")
-        Path work;
-
-        @Mixin
-        OutputOptions output;
+        RetrainRunOptions run;
 
         int[] targetList(picocli.CommandLine.Model.CommandSpec spec) {
             return RangeArg.parse(spec, "--target-range", targets).indices();
         }
 
-        /**
-         * The fitted store: {@code --store} if given, after checking it is the folder fit.json names (when that
-         * folder still exists; a moved store is accepted, its data checked by fingerprint later), else fit.json's.
-         */
+        /** The fitted store ({@link RetrainRunOptions#fittedStore}). */
         Path fittedStore() throws java.io.IOException {
-            Path fitJson = model.model.resolve(Fitter.FIT_JSON);
-            if (!java.nio.file.Files.isRegularFile(fitJson)) {
-                throw new java.nio.file.NoSuchFileException(fitJson + ": does not exist (--model: expected a folder "
-                        + "written by 'fit')");
-            }
-            String recorded = FitFolder.readSummary(model.model).store();
-            Path rec = recorded == null ? null : Path.of(recorded);
-            if (store == null) {
-                if (rec == null || !java.nio.file.Files.isDirectory(rec)) {
-                    throw new io.datamodels.store.StoreException(Fitter.FIT_JSON + ": store: expected an existing "
-                            + "folder, got " + (rec == null ? "none" : "'" + rec + "'")
-                            + " (name the fitted store with --store)");
-                }
-                return rec;
-            }
-            if (rec != null && java.nio.file.Files.isDirectory(rec) && java.nio.file.Files.isDirectory(store)
-                    && !java.nio.file.Files.isSameFile(rec, store)) {
-                throw new io.datamodels.store.StoreException("--store: expected the store the datamodels were fitted "
-                        + "on, " + rec + " (" + Fitter.FIT_JSON + ": store), got " + store.toAbsolutePath());
-            }
-            return store;
-        }
-
-        Path workDir() {
-            return work != null ? work : output.out.resolveSibling(output.out.getFileName() + ".work");
+            return run.fittedStore(model.model, "--model");
         }
     }
 
@@ -181,23 +132,19 @@ final class EvalCommand {
         @Option(names = "--k", defaultValue = "10,20,50,100", description = "Removal sizes (default ${DEFAULT-VALUE}).")
         String ks;
 
-        @Option(names = "--base", defaultValue = "random",
-                description = "random (a fresh alpha-subset, as the datamodels were fitted) or full (default ${DEFAULT-VALUE}).")
-        String base;
-
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            o.output.requireAbsent();
+            o.run.output.requireAbsent();
             io.datamodels.eval.Counterfactual cf = new io.datamodels.eval.Counterfactual(o.targetList(spec),
-                    parseKs(ks), base, o.retrains, o.seed);
+                    parseKs(ks), o.run.base, o.run.retrains, o.run.seed);
             PrintWriter w = spec.commandLine().getOut();
-            try (Store s = o.specFile.open(o.fittedStore(), false); Progress p = Progress.create(w, "retrain", "models")) {
-                var r = cf.run(o.model.model, s, o.workDir(), Kernels.gemm(), o.threads.count(),
+            try (Store s = o.run.specFile.open(o.fittedStore(), false); Progress p = Progress.create(w, "retrain", "models")) {
+                var r = cf.run(o.model.model, s, o.run.workDir(), Kernels.gemm(), o.run.threads.count(),
                         new Progress.Training(p));
-                io.datamodels.eval.Counterfactual.write(r, o.output.out, o.output.force);
+                io.datamodels.eval.Counterfactual.write(r, o.run.output.out, o.run.output.force);
                 var m = r.summary();
                 w.printf("counterfactual over %d (target, k) points, base %s (%d examples), %d retrains each: Pearson "
                         + "%.3f, Spearman %.3f%n", m.points(), m.base(), m.baseSize(), m.retrains(), m.pearson(),
@@ -205,7 +152,7 @@ final class EvalCommand {
                 for (int i = 0; i < m.ks().length; i++) {
                     w.printf("  k=%d: Pearson %.3f, Spearman %.3f%n", m.ks()[i], m.pearsonPerK()[i], m.spearmanPerK()[i]);
                 }
-                w.printf("wrote %s%n", o.output.out);
+                w.printf("wrote %s%n", o.run.output.out);
                 w.flush();
             }
             return ExitCodes.OK;
@@ -226,23 +173,19 @@ final class EvalCommand {
         @Option(names = "--grid", defaultValue = "10,25,50,100,250", description = "Report points (default ${DEFAULT-VALUE}).")
         String grid;
 
-        @Option(names = "--base", defaultValue = "random",
-                description = "random (a fresh alpha-subset, as the datamodels were fitted) or full (default ${DEFAULT-VALUE}).")
-        String base;
-
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            o.output.requireAbsent();
+            o.run.output.requireAbsent();
             io.datamodels.eval.Support sp = new io.datamodels.eval.Support(o.targetList(spec), maxK, parseKs(grid),
-                    base, o.retrains, o.seed);
+                    o.run.base, o.run.retrains, o.run.seed);
             PrintWriter w = spec.commandLine().getOut();
-            try (Store s = o.specFile.open(o.fittedStore(), false); Progress p = Progress.create(w, "retrain", "models")) {
-                var r = sp.run(o.model.model, s, o.workDir(), Kernels.gemm(), o.threads.count(),
+            try (Store s = o.run.specFile.open(o.fittedStore(), false); Progress p = Progress.create(w, "retrain", "models")) {
+                var r = sp.run(o.model.model, s, o.run.workDir(), Kernels.gemm(), o.run.threads.count(),
                         new Progress.Training(p));
-                io.datamodels.eval.Support.write(r, o.output.out, o.output.force);
+                io.datamodels.eval.Support.write(r, o.run.output.out, o.run.output.force);
                 var m = r.summary();
                 w.printf("support over %d targets predicted correctly on the %s base set (max k %d, %d retrains each); "
                         + "verified %.0f%% of predicted flips%n", m.considered(), m.base(), m.maxK(), m.retrains(),
@@ -251,7 +194,7 @@ final class EvalCommand {
                     w.printf("  k<=%d: predicted to flip %.1f%%, verified %.1f%%%n", m.grid()[i], 100 * m.predicted()[i],
                             100 * m.verified()[i]);
                 }
-                w.printf("wrote %s%n", o.output.out);
+                w.printf("wrote %s%n", o.run.output.out);
                 w.flush();
             }
             return ExitCodes.OK;

@@ -13,8 +13,10 @@ import java.nio.file.Path;
 
 /** {@code datamodels explore ...}: what fitted datamodels say about the targets and the training data. */
 @Command(name = "explore", mixinStandardHelpOptions = true,
-        description = "See what fitted datamodels say: neighbours of each target, and an embedding of the targets.",
-        subcommands = {ExploreNeighboursCommand.class, ExploreEmbedCommand.class, ExploreLeakageCommand.class})
+        description = "See what fitted datamodels say: neighbours of each target, an embedding of the targets (and a "
+                + "check of one of its components by retraining), and candidate train-test near-duplicates.",
+        subcommands = {ExploreNeighboursCommand.class, ExploreEmbedCommand.class, ExploreEmbedCheckCommand.class,
+                ExploreLeakageCommand.class})
 final class ExploreCommand {
 
     /** The {@code --fit DIR} option of the explore subcommands. */

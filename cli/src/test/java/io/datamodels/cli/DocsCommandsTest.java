@@ -40,7 +40,8 @@ class DocsCommandsTest {
             "bench fit", Map.of("--models", "120", "--train-size", "40", "--targets", "6", "--check-targets", "1",
                     "--lambdas", "10", "--nonzeros", "5"),
             "eval counterfactual", Map.of("--target-range", "0:3", "--retrains", "2"),
-            "eval support", Map.of("--target-range", "0:3", "--retrains", "1"));
+            "eval support", Map.of("--target-range", "0:3", "--retrains", "1"),
+            "explore embed-check", Map.of("--k", "5", "--retrains", "1"));
 
     /** Command lines in code blocks that this test does not run, by their first word(s), with the reason. */
     private static final Map<String, String> NOT_RUN = Map.of(
@@ -50,7 +51,8 @@ class DocsCommandsTest {
 
     /** Options whose value is a path: relative ones and those under /tmp move into the test's folder. */
     private static final Set<String> PATH_OPTIONS = Set.of("--store", "--out", "--model", "--masks", "--held-out",
-            "--config", "--work", "--spec", "--fit", "--run", "--explore", "--lds", "--counterfactual", "--support");
+            "--config", "--work", "--spec", "--fit", "--run", "--explore", "--lds", "--counterfactual", "--support",
+            "--embed");
 
     @TempDir
     Path tmp;

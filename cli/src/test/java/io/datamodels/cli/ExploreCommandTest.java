@@ -143,4 +143,123 @@ class ExploreCommandTest {
         assertEquals(ExitCodes.OK, forced.code(), forced.err());
         assertTrue(Files.readString(out.resolve("neighbours.json")).contains("\"k\" : 10"), "default k");
     }
+
+    /**
+     * {@code explore embed-check} on the full training set: the removed examples are the top and bottom loadings of
+     * pca_loadings.npy, the end targets the top and bottom scores of pca_scores.npy, and every change, group mean,
+     * prediction and accuracy in the outputs is recomputed here from outputs.npy and weights.npy.
+     */
+    @Test
+    void embedCheckRemovesTheEndsAndItsFiguresFollowFromTheRetrainedOutputs() throws Exception {
+        Path em = tmp.resolve("em-check");
+        assertEquals(ExitCodes.OK, CliTest.run("explore", "embed", "--fit", fit.toString(), "--out", em.toString(),
+                "--components", "3", "--clusters", "3").code());
+        Path out = tmp.resolve("check");
+        int k = 12;
+        int n = 4;
+        int r = 2;
+        int c = 1;
+        CliTest.Result res = CliTest.run("explore", "embed-check", "--fit", fit.toString(), "--embed", em.toString(),
+                "--component", "" + c, "--k", "" + k, "--end-targets", "" + n, "--retrains", "" + r, "--base", "full",
+                "--threads", "1", "--out", out.toString());
+        assertEquals(ExitCodes.OK, res.code(), res.err());
+        assertTrue(res.out().contains("remove_high") && res.out().contains("accuracy"), res.out());
+        int m = 150;
+        int t = 24;
+        double[] ld = io.datamodels.store.npy.Npy.readDoubles(em.resolve("pca_loadings.npy"));
+        double[] sc = io.datamodels.store.npy.Npy.readDoubles(em.resolve("pca_scores.npy"));
+        float[] w = io.datamodels.store.npy.Npy.readFloats(fit.resolve("weights.npy"));
+        java.util.List<Integer> byLoading = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, m).boxed()
+                .toList());
+        byLoading.sort((a, b) -> Double.compare(ld[b * 3 + c], ld[a * 3 + c]));
+        java.util.List<Integer> byScore = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, t).boxed()
+                .toList());
+        byScore.sort((a, b) -> Double.compare(sc[b * 3 + c], sc[a * 3 + c]));
+        long[] removed = io.datamodels.store.npy.Npy.readLongs(out.resolve("removed.npy"));
+        long[] ends = io.datamodels.store.npy.Npy.readLongs(out.resolve("end_targets.npy"));
+        int[][] rem = new int[2][k];
+        int[][] end = new int[2][n];
+        for (int i = 0; i < k; i++) {
+            rem[0][i] = byLoading.get(i);
+            rem[1][i] = byLoading.get(m - 1 - i);
+            assertEquals(rem[0][i], removed[i], "high-end example " + i);
+            assertEquals(rem[1][i], removed[k + i], "low-end example " + i);
+        }
+        for (int i = 0; i < n; i++) {
+            end[0][i] = byScore.get(i);
+            end[1][i] = byScore.get(t - 1 - i);
+            assertEquals(end[0][i], ends[i], "high-end target " + i);
+            assertEquals(end[1][i], ends[n + i], "low-end target " + i);
+        }
+        float[] y = io.datamodels.store.npy.Npy.readFloats(out.resolve("outputs.npy"));
+        assertEquals(3 * r * t, y.length);
+        String json = Files.readString(out.resolve("component_check.json"));
+        var summary = io.datamodels.Json.read(out.resolve("component_check.json"),
+                io.datamodels.eval.ComponentCheck.Summary.class);
+        java.util.List<String> csv = Files.readAllLines(out.resolve("component_check.csv"));
+        assertEquals("arm,seed,change_high_targets,change_low_targets,change_other_targets,accuracy,accuracy_change",
+                csv.getFirst());
+        java.util.List<String> perTarget = Files.readAllLines(out.resolve("target_changes.csv"));
+        for (int a = 0; a < 2; a++) {
+            double[] meanHigh = new double[1];
+            for (int s = 0; s < r; s++) {
+                double[] sums = new double[3];
+                int accArm = 0;
+                int accBase = 0;
+                for (int q = 0; q < t; q++) {
+                    final int qq = q;
+                    double d = y[((a + 1) * r + s) * t + q] - (double) y[s * t + q];
+                    int g = java.util.Arrays.stream(end[0]).anyMatch(v -> v == qq) ? 0
+                            : java.util.Arrays.stream(end[1]).anyMatch(v -> v == qq) ? 1 : 2;
+                    sums[g] += d;
+                    accArm += y[((a + 1) * r + s) * t + q] > 0 ? 1 : 0;
+                    accBase += y[s * t + q] > 0 ? 1 : 0;
+                }
+                String[] row = csv.get(1 + a * r + s).split(",");
+                assertEquals(a == 0 ? "remove_high" : "remove_low", row[0]);
+                assertEquals(sums[0] / n, Double.parseDouble(row[2]), 1e-5 * (1 + Math.abs(sums[0] / n)));
+                assertEquals(sums[1] / n, Double.parseDouble(row[3]), 1e-5 * (1 + Math.abs(sums[1] / n)));
+                assertEquals(sums[2] / (t - 2 * n), Double.parseDouble(row[4]), 1e-5 * (1 + Math.abs(sums[2])));
+                assertEquals((double) (accArm - accBase) / t, Double.parseDouble(row[6]), 1e-5);
+                meanHigh[0] += sums[0] / n / r;
+            }
+            for (int q = 0; q < t; q++) {
+                double p = 0;
+                for (int j : rem[a]) {
+                    p -= w[j * t + q];
+                }
+                String[] row = perTarget.get(1 + q).split(",");
+                assertEquals(String.valueOf(q), row[0]);
+                assertEquals(p, Double.parseDouble(row[3 + 2 * a]), 1e-4 * (1 + Math.abs(p)), "predicted " + q);
+            }
+            assertEquals(meanHigh[0], summary.arms().get(a).changeHigh().mean(), 1e-5 * (1 + Math.abs(meanHigh[0])));
+        }
+        assertTrue(json.contains("\"provenance\"") && json.contains("explore embed-check"), json);
+    }
+
+    @Test
+    void embedCheckRefusesBadInput() throws Exception {
+        Path em = tmp.resolve("em-bad");
+        assertEquals(ExitCodes.OK, CliTest.run("explore", "embed", "--fit", fit.toString(), "--out", em.toString(),
+                "--components", "2", "--clusters", "3").code());
+        CliTest.Result comp = CliTest.run("explore", "embed-check", "--fit", fit.toString(), "--embed", em.toString(),
+                "--component", "2", "--out", tmp.resolve("c1").toString());
+        assertEquals(ExitCodes.INPUT, comp.code(), comp.err());
+        assertTrue(comp.err().contains("component: expected 0..1"), comp.err());
+        CliTest.Result bigK = CliTest.run("explore", "embed-check", "--fit", fit.toString(), "--embed", em.toString(),
+                "--k", "76", "--end-targets", "3", "--base", "full", "--out", tmp.resolve("c2").toString());
+        assertEquals(ExitCodes.INPUT, bigK.code(), bigK.err());
+        assertTrue(bigK.err().contains("k: expected at most 75"), bigK.err());
+        CliTest.Result ends = CliTest.run("explore", "embed-check", "--fit", fit.toString(), "--embed", em.toString(),
+                "--end-targets", "13", "--out", tmp.resolve("c3").toString());
+        assertEquals(ExitCodes.INPUT, ends.code(), ends.err());
+        assertTrue(ends.err().contains("end targets: expected at most 12"), ends.err());
+        CliTest.Result noEmbed = CliTest.run("explore", "embed-check", "--fit", fit.toString(), "--embed",
+                fit.toString(), "--out", tmp.resolve("c4").toString());
+        assertEquals(ExitCodes.INPUT, noEmbed.code(), noEmbed.err());
+        assertTrue(noEmbed.err().contains("embed.json") && noEmbed.err().contains("explore embed"), noEmbed.err());
+        for (String d : new String[] {"c1", "c2", "c3", "c4"}) {
+            assertTrue(Files.notExists(tmp.resolve(d)), d);
+        }
+    }
 }

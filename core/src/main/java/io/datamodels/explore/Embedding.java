@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.datamodels.Json;
 import io.datamodels.Provenance;
 import io.datamodels.regress.Datamodels;
+import io.datamodels.regress.FitException;
 import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.npy.DType;
 import io.datamodels.store.npy.Npy;
@@ -390,6 +391,72 @@ public final class Embedding {
             return cmp != 0 ? cmp : Integer.compare(b, a);
         });
         return o;
+    }
+
+    /**
+     * One principal component read back from a folder that {@link #write} wrote.
+     *
+     * @param component   its index (the column of pca_scores.npy and pca_loadings.npy; pca_ends.json's
+     *                    {@code component})
+     * @param explained   its explained variance ratio
+     * @param scores      the score of each embedded target (length T; row q = target {@code targetFrom + q})
+     * @param loadings    the loading of each training example (length m)
+     * @param targetFrom  the target-selection position of row 0 (embed.json's {@code target_from})
+     * @param fit         the fit folder the embedding was made from, as embed.json records it
+     */
+    public record Component(int component, double explained, double[] scores, double[] loadings, int targetFrom,
+                            String fit) {
+    }
+
+    /**
+     * Reads component {@code component} of the embedding in {@code dir} (embed.json, pca_explained.npy,
+     * pca_scores.npy, pca_loadings.npy), checking the arrays' shapes against embed.json.
+     *
+     * @throws java.nio.file.NoSuchFileException if a file is missing
+     * @throws FitException naming the file and field when a shape differs from embed.json or the component is out
+     *                      of range
+     */
+    public static Component readComponent(Path dir, int component) throws IOException {
+        for (String f : new String[] {"embed.json", "pca_explained.npy", "pca_scores.npy", "pca_loadings.npy"}) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw new java.nio.file.NoSuchFileException(dir.resolve(f).toString(), null,
+                        "missing: expected a folder written by 'explore embed' with " + f);
+            }
+        }
+        Summary s = Json.read(dir.resolve("embed.json"), Summary.class);
+        if (s.options() == null || s.explained() == null) {
+            throw new FitException(dir.resolve("embed.json") + ": options, explained_variance_ratio: expected both, "
+                    + "got none");
+        }
+        int c = s.options().components();
+        int t = s.targets();
+        int m = s.trainSize();
+        if (component < 0 || component >= c) {
+            throw new FitException("component: expected 0.." + (c - 1) + " (embed.json: options.components = " + c
+                    + ", counted from 0), got " + component);
+        }
+        double[] ex = readShaped(dir.resolve("pca_explained.npy"), c);
+        double[] sc = readShaped(dir.resolve("pca_scores.npy"), t, c);
+        double[] ld = readShaped(dir.resolve("pca_loadings.npy"), m, c);
+        double[] scores = new double[t];
+        double[] loadings = new double[m];
+        for (int q = 0; q < t; q++) {
+            scores[q] = sc[q * c + component];
+        }
+        for (int j = 0; j < m; j++) {
+            loadings[j] = ld[j * c + component];
+        }
+        return new Component(component, ex[component], scores, loadings, s.targetFrom(), s.fit());
+    }
+
+    private static double[] readShaped(Path p, long... shape) throws IOException {
+        try (io.datamodels.store.npy.NpyArray a = io.datamodels.store.npy.NpyArray.open(p)) {
+            if (!Arrays.equals(a.shape(), shape)) {
+                throw new FitException(p + ": shape: expected " + Arrays.toString(shape) + " (from embed.json), got "
+                        + Arrays.toString(a.shape()));
+            }
+        }
+        return Npy.readDoubles(p);
     }
 
     /**

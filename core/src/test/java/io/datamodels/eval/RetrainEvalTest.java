@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code eval counterfactual} and {@code eval support} against an exact oracle: the "learner" is a real external
+ * {@code eval counterfactual}, {@code eval support} and the principal-component check ({@link ComponentCheck}) against
+ * an exact oracle: the "learner" is a real external
  * command (a python3 script, no numpy) whose margin on target q is exactly {@code b_q + sum_j mask_j w_jq}, so the
  * datamodels fitted on its outputs are the truth up to the LASSO's tiny shrinkage, the actual change of a removal is
  * known in closed form, and so is each target's smallest flipping removal. A sign flipped in a predicted change or a
@@ -223,5 +224,117 @@ class RetrainEvalTest {
         assertEquals(List.of(0.0, 1 / 3.0, 2 / 3.0, 2 / 3.0), Arrays.stream(r.summary().predicted()).boxed().toList());
         assertEquals(List.of(0.0, 1 / 3.0, 2 / 3.0, 2 / 3.0), Arrays.stream(r.summary().verified()).boxed().toList());
         assertTrue(r.summary().verifiedOfPredicted() == 1.0);
+    }
+
+    /**
+     * The component check on the first principal component of these datamodels: the removed sets are read back from
+     * pca_loadings.npy and the end targets from pca_scores.npy (sorted here), and every retrained change is the
+     * closed-form change of the linear truth.
+     */
+    @Test
+    void componentCheckRemovesTheEndsOfTheComponentAndMeasuresTheTrueChanges() throws Exception {
+        Path em = tmp.resolve("embed");
+        io.datamodels.regress.FitFolder ff = io.datamodels.regress.FitFolder.load(fit);
+        io.datamodels.explore.Embedding.of(ff.datamodels(), 0,
+                        io.datamodels.explore.Embedding.Options.defaults().withComponents(2).withClusters(2)
+                                .withGraphNeighbours(2))
+                .write(em, false, fit, new io.datamodels.explore.FitData(0, T, null, null, null),
+                        Provenance.now("none", "test"));
+        double[] ld = io.datamodels.store.npy.Npy.readDoubles(em.resolve("pca_loadings.npy"));
+        double[] sc = io.datamodels.store.npy.Npy.readDoubles(em.resolve("pca_scores.npy"));
+        for (String base : new String[] {"full", "random"}) {
+            int c = 1;
+            var comp = io.datamodels.explore.Embedding.readComponent(em, c);
+            int k = 4;
+            int retrains = 2;
+            ComponentCheck check = new ComponentCheck(c, k, 1, base, retrains, 21);
+            ComponentCheck.Result r;
+            try (Store s = Store.open(store, false)) {
+                r = check.run(fit, s, comp.loadings(), comp.scores(), comp.explained(), em.toString(),
+                        tmp.resolve("cc-" + base + ".work"), Kernels.gemm(), 2, QUIET);
+            }
+            Path out = tmp.resolve("cc-" + base);
+            ComponentCheck.Summary sum = ComponentCheck.write(r, out, false, Provenance.now("none", "test"));
+            // Oracle: the base set's members, and their loadings on component c sorted here.
+            BitMask baseMask = base.equals("full") ? full() : new Sampling(Sampling.BERNOULLI, 0.5, 21, M).mask(0);
+            List<Integer> members = new ArrayList<>();
+            for (int j : baseMask.indices()) {
+                members.add(j);
+            }
+            members.sort((a, b) -> Double.compare(ld[b * 2 + c], ld[a * 2 + c]));
+            List<Integer> high = members.subList(0, k);
+            List<Integer> low = new ArrayList<>(members.subList(members.size() - k, members.size())).reversed();
+            long[] removed = io.datamodels.store.npy.Npy.readLongs(out.resolve("removed.npy"));
+            assertEquals(high, Arrays.stream(removed, 0, k).mapToObj(v -> (int) v).toList(), "high end, " + base);
+            assertEquals(low, Arrays.stream(removed, k, 2 * k).mapToObj(v -> (int) v).toList(), "low end, " + base);
+            int hiT = 0;
+            int loT = 0;
+            for (int q = 1; q < T; q++) {
+                hiT = sc[q * 2 + c] > sc[hiT * 2 + c] ? q : hiT;
+                loT = sc[q * 2 + c] < sc[loT * 2 + c] ? q : loT;
+            }
+            assertEquals(List.of((long) hiT, (long) loT),
+                    Arrays.stream(io.datamodels.store.npy.Npy.readLongs(out.resolve("end_targets.npy"))).boxed()
+                            .toList());
+            float[] y = io.datamodels.store.npy.Npy.readFloats(out.resolve("outputs.npy"));
+            List<List<Integer>> arms = List.of(List.of(), high, low);
+            double[] accBase = new double[1];
+            for (int a = 0; a < 3; a++) {
+                BitMask mask = new BitMask(M);
+                for (int j : baseMask.indices()) {
+                    if (!arms.get(a).contains(j)) {
+                        mask.set(j);
+                    }
+                }
+                double acc = 0;
+                for (int q = 0; q < T; q++) {
+                    acc += linear(mask, q) > 0 ? 1.0 / T : 0;
+                    for (int i = 0; i < retrains; i++) {
+                        assertEquals(linear(mask, q), y[(a * retrains + i) * T + q], 1e-5, "output " + a + "/" + i);
+                    }
+                }
+                if (a == 0) {
+                    accBase[0] = acc;
+                    assertEquals(acc, sum.baseAccuracy().mean(), 1e-12);
+                    continue;
+                }
+                ComponentCheck.ArmSummary as = sum.arms().get(a - 1);
+                double dh = 0;
+                double dl = 0;
+                for (int j : arms.get(a)) {
+                    dh -= weight(j, hiT);
+                    dl -= weight(j, loT);
+                }
+                double other = 0;
+                for (int q = 0; q < T; q++) {
+                    if (q != hiT && q != loT) {
+                        for (int j : arms.get(a)) {
+                            other -= weight(j, q) / (T - 2);
+                        }
+                    }
+                }
+                assertEquals(dh, as.changeHigh().mean(), 1e-5, base + " " + as.arm());
+                assertEquals(dl, as.changeLow().mean(), 1e-5, base + " " + as.arm());
+                assertEquals(other, as.changeOther().mean(), 1e-5, base + " " + as.arm());
+                assertEquals(0, as.changeHigh().sd(), 1e-5, "a deterministic learner: no spread over seeds");
+                assertEquals(dh, as.predictedHigh(), k * TOL);
+                assertEquals(dl, as.predictedLow(), k * TOL);
+                assertEquals(acc - accBase[0], as.accuracyChange().mean(), 1e-12);
+                assertEquals(retrains, as.accuracyChange().perSeed().length);
+            }
+            // The first of the two ends holds the examples pushing the high-end target up: removing them lowers it.
+            assertTrue(sum.arms().get(0).changeHigh().mean() < sum.arms().get(1).changeHigh().mean(), base);
+            List<String> csv = Files.readAllLines(out.resolve("component_check.csv"));
+            assertEquals(1 + 2 * retrains, csv.size());
+            assertEquals(T + 1, Files.readAllLines(out.resolve("target_changes.csv")).size());
+        }
+    }
+
+    private static BitMask full() {
+        BitMask b = new BitMask(M);
+        for (int j = 0; j < M; j++) {
+            b.set(j);
+        }
+        return b;
     }
 }
