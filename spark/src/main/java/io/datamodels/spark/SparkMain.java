@@ -37,6 +37,9 @@ public final class SparkMain {
     /** The JVM options every executor needs for the core's kernels, set unless the user set their own. */
     public static final String EXECUTOR_JAVA_OPTIONS = "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED";
 
+    /** Spark contexts this class has made in this JVM (the tests check that bad input makes none). */
+    static final java.util.concurrent.atomic.AtomicInteger CONTEXTS = new java.util.concurrent.atomic.AtomicInteger();
+
     private SparkMain() {
     }
 
@@ -105,6 +108,7 @@ public final class SparkMain {
         if (Masters.isLocal(m) && !conf.contains("spark.ui.enabled")) {
             conf.set("spark.ui.enabled", "false");
         }
+        CONTEXTS.incrementAndGet();
         JavaSparkContext sc = new JavaSparkContext(conf);
         sc.setLogLevel("WARN");
         return sc;
