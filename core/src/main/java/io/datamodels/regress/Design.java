@@ -85,6 +85,16 @@ final class Design implements AutoCloseable {
     }
 
     private Design(int m, int t, int threads) {
+        this(m, t, threads, Arena.ofShared(), null);
+    }
+
+    /** Statistics given whole, as a cluster computed them: counts C in {@code counts} (m x m floats, not copied). */
+    private Design(int m, int t, MemorySegment counts) {
+        this(m, t, 1, null, counts);
+    }
+
+    /** Zero sums; C in a new segment of {@code arena} when {@code counts} is null. */
+    private Design(int m, int t, int threads, Arena arena, MemorySegment counts) {
         this.m = m;
         this.t = t;
         this.threads = Math.max(1, threads);
@@ -97,26 +107,9 @@ final class Design implements AutoCloseable {
         ySum = new double[t];
         yySum = new double[t];
         d = new double[Math.multiplyExact(m, t)];
-        arena = Arena.ofShared();
-        counts = arena.allocate(Math.multiplyExact(Math.multiplyExact((long) m, m), 4L), 64);
-    }
-
-    /** Statistics given whole, as a cluster computed them: counts C in {@code counts} (m x m floats, not copied). */
-    private Design(int m, int t, MemorySegment counts) {
-        this.m = m;
-        this.t = t;
-        this.threads = 1;
-        mu = new double[m];
-        sigma = new double[m];
-        ybar = new double[t];
-        yy = new double[t];
-        colSum = new double[m];
-        yref = new double[t];
-        ySum = new double[t];
-        yySum = new double[t];
-        d = new double[Math.multiplyExact(m, t)];
-        arena = null;
-        this.counts = counts;
+        this.arena = arena;
+        this.counts = counts != null ? counts
+                : arena.allocate(Math.multiplyExact(Math.multiplyExact((long) m, m), 4L), 64);
     }
 
     /**

@@ -1,7 +1,5 @@
 package io.datamodels.regress;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.datamodels.Json;
 import io.datamodels.store.Store;
 import io.datamodels.testing.NoStdout;
 import org.junit.jupiter.api.Test;
@@ -13,9 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -88,25 +84,6 @@ class FitPiecesTest {
             assertThrows(IllegalArgumentException.class,
                     () -> FitPieces.finish(st, req, plan, tmp.resolve("x"), slices.subList(0, 2), 1.0));
         }
-        List<String> names = names(local);
-        assertEquals(names, names(pieces));
-        for (String f : names) {
-            if (f.endsWith(".npy")) {
-                assertArrayEquals(Files.readAllBytes(local.resolve(f)), Files.readAllBytes(pieces.resolve(f)), f);
-            }
-        }
-        ObjectNode a = (ObjectNode) Json.parseTree("fit.json", Files.readString(local.resolve(Fitter.FIT_JSON)));
-        ObjectNode b = (ObjectNode) Json.parseTree("fit.json", Files.readString(pieces.resolve(Fitter.FIT_JSON)));
-        for (ObjectNode o : List.of(a, b)) {
-            o.remove("seconds");
-            o.remove("provenance");
-        }
-        assertEquals(a, b);
-    }
-
-    private static List<String> names(Path dir) throws Exception {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
+        io.datamodels.testing.FitFolders.assertSameFit(local, pieces);
     }
 }

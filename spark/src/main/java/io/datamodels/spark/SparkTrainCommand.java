@@ -17,7 +17,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,17 +143,7 @@ final class SparkTrainCommand implements Callable<Integer> {
     }
 
     private ObjectNode overrides() throws Exception {
-        ObjectNode o = Json.object();
-        if (config != null) {
-            if (!Files.exists(config)) {
-                throw new ConfigException(config + ": file does not exist");
-            }
-            JsonNode n = Json.parseTree(config.getFileName().toString(), Files.readString(config));
-            if (!n.isObject()) {
-                throw new ConfigException(config.getFileName() + ": expected a JSON object, got " + n.getNodeType());
-            }
-            o.setAll((ObjectNode) n);
-        }
+        ObjectNode o = config == null ? Json.object() : Json.readObject(config);
         for (String kv : sets) {
             int eq = kv.indexOf('=');
             if (eq <= 0) {
@@ -172,16 +161,6 @@ final class SparkTrainCommand implements Callable<Integer> {
         if (command != null && worker != null) {
             throw new ParameterException(spec.commandLine(), "--command and --worker: expected one of them, got both");
         }
-        if (command != null) {
-            o.put("command", command);
-        }
-        if (worker != null) {
-            o.put("command", worker);
-            o.put("mode", ExternalConfig.WORKER);
-        }
-        if (timeout != null) {
-            o.put("timeout_seconds", timeout);
-        }
-        return o;
+        return ExternalConfig.setFields(o, command, worker, timeout);
     }
 }

@@ -1,7 +1,5 @@
 package io.datamodels.spark;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.datamodels.Json;
 import io.datamodels.regress.FitPieces;
 import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
@@ -17,13 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,29 +77,10 @@ class SparkFitTest {
                     new FailFirstAttempts());
         }
         assertTrue(FailFirstAttempts.FAILED.get() >= 4 + 3, "failures injected: " + FailFirstAttempts.FAILED.get());
-        List<String> names = names(local);
-        assertEquals(names, names(spark), "files of the fit folder (no statistics left behind)");
-        for (String f : names) {
-            if (f.endsWith(".npy")) {
-                assertArrayEquals(Files.readAllBytes(local.resolve(f)), Files.readAllBytes(spark.resolve(f)), f);
-            }
-        }
-        ObjectNode a = (ObjectNode) Json.parseTree("fit.json", Files.readString(local.resolve(Fitter.FIT_JSON)));
-        ObjectNode b = (ObjectNode) Json.parseTree("fit.json", Files.readString(spark.resolve(Fitter.FIT_JSON)));
-        for (ObjectNode o : List.of(a, b)) {
-            o.remove("seconds");
-            o.remove("provenance");
-        }
-        assertEquals(a, b);
+        io.datamodels.testing.FitFolders.assertSameFit(local, spark);
         try (Stream<Path> s = Files.list(tmp)) {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith(".dm-") && Files.isDirectory(p)),
                     "no temporary folder left");
-        }
-    }
-
-    private static List<String> names(Path dir) throws Exception {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 }
