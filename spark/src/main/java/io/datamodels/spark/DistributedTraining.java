@@ -94,10 +94,16 @@ public final class DistributedTraining {
             throws IOException {
         long t0 = System.nanoTime();
         List<long[]> ranges = split(from, to, tasks);
-        PartitionTrainer trainer = new PartitionTrainer(job, hook);
+        PartitionTrainer trainer = new PartitionTrainer(job, hook, java.util.UUID.randomUUID().toString(), from, to);
         sc.setJobDescription("datamodels train " + job.store() + " rows " + from + ":" + to);
-        List<PartitionTrainer.Outcome> outcomes = ranges.isEmpty() ? List.of()
-                : sc.parallelize(ranges, ranges.size()).map(r -> trainer.train(r[0], r[1])).collect();
+        List<PartitionTrainer.Outcome> outcomes;
+        try {
+            outcomes = ranges.isEmpty() ? List.of()
+                    : sc.parallelize(ranges, ranges.size()).map(r -> trainer.train(r[0], r[1])).collect();
+        } finally {
+            // In local mode the executors are this JVM: release the job's learner now, not at exit.
+            Sessions.closeAll();
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<Long, String> failures = new TreeMap<>();
         long stored = 0;

@@ -2,11 +2,9 @@ package io.datamodels.spark;
 
 import io.datamodels.store.Store;
 import io.datamodels.train.Runner;
-import io.datamodels.train.Training;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,14 +29,29 @@ public final class PartitionTrainer implements Serializable {
 
     private final TrainJob job;
     private final TaskHook hook;
+    private final String session;
+    private final long jobFrom;
+    private final long jobTo;
 
     /**
      * @param job  the training
      * @param hook called as models are stored (tests inject failures through it); {@link TaskHook#NONE} otherwise
      */
     public PartitionTrainer(TrainJob job, TaskHook hook) {
+        this(job, hook, java.util.UUID.randomUUID().toString(), 0, -1);
+    }
+
+    /**
+     * A trainer whose tasks share one bound learner per JVM with every trainer of the same {@code session} (a job:
+     * {@link DistributedTraining#run} gives each its own), bound to the job's rows {@code [jobFrom, jobTo)} (jobTo =
+     * -1: every row) within which every task's rows lie.
+     */
+    PartitionTrainer(TrainJob job, TaskHook hook, String session, long jobFrom, long jobTo) {
         this.job = job;
         this.hook = hook;
+        this.session = session;
+        this.jobFrom = jobFrom;
+        this.jobTo = jobTo;
     }
 
     /**
@@ -63,18 +76,21 @@ public final class PartitionTrainer implements Serializable {
         long skipped = -1;
         org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
         int attempt = tc == null ? 0 : tc.attemptNumber();
-        try (Store store = Store.open(Path.of(job.store()), true);
-             Training training = Training.start(store, job.options(), from, to)) {
+        Sessions.Session s = Sessions.acquire(session, job, jobFrom, jobTo);
+        boolean ok = false;
+        try {
+            Store store = s.store;
+            store.checkNotReplaced();
             while (true) {
-                Training.Result r = training.run(new Runner.Listener() {
+                Runner.Report r = s.training.run(new Runner.Listener() {
                     @Override
                     public void stored(int count) {
                         hook.stored(from, to, attempt, count);
                     }
-                });
-                stored += r.report().stored();
+                }, from, to);
+                stored += r.stored();
                 if (skipped < 0) {
-                    skipped = r.report().skipped();
+                    skipped = r.skipped();
                 }
                 for (Runner.Failure f : r.failures()) {
                     failed.put(f.index(), f.reason());
@@ -88,7 +104,7 @@ public final class PartitionTrainer implements Serializable {
                 if (open.isEmpty()) {
                     break;
                 }
-                if (r.report().stored() == 0) {
+                if (r.stored() == 0) {
                     // Every open row is held by another attempt of this task (or another runner): wait for it.
                     try {
                         Thread.sleep(WAIT_MILLIS);
@@ -99,6 +115,9 @@ public final class PartitionTrainer implements Serializable {
                     }
                 }
             }
+            ok = true;
+        } finally {
+            Sessions.release(s, !ok);
         }
         return new Outcome(from, to, stored, Math.max(0, skipped), failed, (System.nanoTime() - t0) / 1e9);
     }
