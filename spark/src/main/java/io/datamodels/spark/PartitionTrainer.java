@@ -21,6 +21,7 @@ import java.util.Map;
  *   by that attempt's file lock: this attempt waits for it and returns only when every row of the range is completed
  *   or has failed every retry, so a task that succeeds never leaves a row of its range unfinished.</li>
  * </ul>
+ * The learner is bound once per JVM and job ({@link Sessions}) and shared by the tasks that run there.
  */
 public final class PartitionTrainer implements Serializable {
     private static final long serialVersionUID = 1L;
