@@ -91,7 +91,7 @@ public final class SparkMain {
     /**
      * A Spark context for {@code master}: null takes the master that spark-submit passed ({@code spark.master}),
      * else {@code local[*]}. Checks the master first ({@link Masters#check}); gives the executors the core's JVM
-     * options unless {@code spark.executor.extraJavaOptions} is set; no web UI in local mode.
+     * options unless {@code spark.executor.extraJavaOptions} is set; in local mode no web UI, on the loopback address.
      */
     static JavaSparkContext context(String master, String appName) throws IOException {
         SparkConf conf = new SparkConf().setAppName(appName);
@@ -105,8 +105,11 @@ public final class SparkMain {
         if (!conf.contains("spark.executor.extraJavaOptions")) {
             conf.set("spark.executor.extraJavaOptions", EXECUTOR_JAVA_OPTIONS);
         }
-        if (Masters.isLocal(m) && !conf.contains("spark.ui.enabled")) {
-            conf.set("spark.ui.enabled", "false");
+        if (Masters.isLocal(m)) {
+            // Everything runs in this JVM: no web UI, and the loopback address whatever the host name resolves to.
+            conf.setIfMissing("spark.ui.enabled", "false");
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         }
         CONTEXTS.incrementAndGet();
         JavaSparkContext sc = new JavaSparkContext(conf);
