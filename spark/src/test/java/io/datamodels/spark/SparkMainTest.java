@@ -95,6 +95,16 @@ class SparkMainTest {
     }
 
     @Test
+    void aFitThatCannotBeMadeIsRefusedOnTheDriver() throws IOException {
+        Path s = Stores.init(tmp.resolve("s"), 4);
+        assertInputError(run("fit", "--store", s.toString(), "--out", tmp.resolve("dm").toString(), "--master",
+                "local[2]"), "_completed.npy: completed models: expected at least 10, got 0");
+        assertInputError(run("fit", "--store", s.toString(), "--out", tmp.resolve("dm").toString(), "--y", "logits",
+                "--master", "local[2]"), "expected a key 'logits'");
+        assertFalse(Files.exists(tmp.resolve("dm")));
+    }
+
+    @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
     void aDeterministicModelFailureIsReportedWithItsIndexAfterOneJob() throws Exception {
         Path s = tmp.resolve("ext");
