@@ -113,6 +113,28 @@ public final class Json {
         return parse(file.getFileName().toString(), text, type);
     }
 
+    /**
+     * Reads {@code file} as a JSON object (e.g. a config whose fields override defaults).
+     *
+     * @throws ConfigException "FILE: file does not exist", malformed JSON, or "NAME: expected a JSON object, got TYPE"
+     */
+    public static ObjectNode readObject(Path file) throws ConfigException {
+        if (!Files.exists(file)) {
+            throw new ConfigException(file + ": file does not exist");
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(file.getFileName() + ": cannot read: " + e.getMessage());
+        }
+        JsonNode n = parseTree(file.getFileName().toString(), text);
+        if (!n.isObject()) {
+            throw new ConfigException(file.getFileName() + ": expected a JSON object, got " + n.getNodeType());
+        }
+        return (ObjectNode) n;
+    }
+
     /** Parses {@code text} as {@code type}; {@code source} names it in errors. */
     public static <T> T parse(String source, String text, Class<T> type) throws ConfigException {
         try {

@@ -1,8 +1,6 @@
 package io.datamodels.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.datamodels.ConfigException;
 import io.datamodels.IndexRange;
 import io.datamodels.Json;
 import io.datamodels.learn.ExternalConfig;
@@ -18,7 +16,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -153,29 +150,12 @@ final class TrainCommand implements Callable<Integer> {
     private ObjectNode overrides() throws Exception {
         ObjectNode o = Json.object();
         if (config != null) {
-            if (!Files.exists(config)) {
-                throw new ConfigException(config + ": file does not exist");
-            }
-            JsonNode n = Json.parseTree(config.getFileName().toString(), Files.readString(config));
-            if (!n.isObject()) {
-                throw new ConfigException(config.getFileName() + ": expected a JSON object, got " + n.getNodeType());
-            }
-            o.setAll((ObjectNode) n);
+            o.setAll(Json.readObject(config));
         }
         ConfigOverrides.apply(sets, o, spec);
         if (command != null && worker != null) {
             throw new ParameterException(spec.commandLine(), "--command and --worker: expected one of them, got both");
         }
-        if (command != null) {
-            o.put("command", command);
-        }
-        if (worker != null) {
-            o.put("command", worker);
-            o.put("mode", ExternalConfig.WORKER);
-        }
-        if (timeout != null) {
-            o.put("timeout_seconds", timeout);
-        }
-        return o;
+        return ExternalConfig.setFields(o, command, worker, timeout);
     }
 }

@@ -46,6 +46,9 @@ class DocsCommandsTest {
     /** Command lines in code blocks that this test does not run, by their first word(s), with the reason. */
     private static final Map<String, String> NOT_RUN = Map.of(
             "./mvnw", "the test command itself",
+            "./datamodels spark ", "run by the spark module's SparkDocsCommandsTest (Spark is not on this class path)",
+            "spark-submit", "needs a Spark installation; SparkDocsCommandsTest runs its class and arguments",
+            "bash docs/experiments/spark-overhead.sh", "the Spark overhead benchmark (minutes of training)",
             "for i in 1 2; do python3 torch_w1.py", "the PyTorch peer (needs torch; a benchmark, not a test)",
             "bash docs/experiments/peer.sh", "the side-by-side benchmark with the PyTorch peer (needs torch)");
 
@@ -73,7 +76,7 @@ class DocsCommandsTest {
         List<String> lines = commandLines(Files.readString(ROOT.resolve(doc)));
         int ran = 0;
         for (String line : lines) {
-            if (!line.startsWith("./datamodels ")) {
+            if (!line.startsWith("./datamodels ") || line.startsWith("./datamodels spark ")) {
                 String reason = NOT_RUN.entrySet().stream().filter(e -> line.startsWith(e.getKey()))
                         .map(Map.Entry::getValue).findFirst().orElse(null);
                 if (reason == null) {
@@ -181,7 +184,8 @@ class DocsCommandsTest {
             pending.append(code);
             String full = pending.toString().strip();
             pending.setLength(0);
-            if (full.startsWith("./") || full.startsWith("for ") || full.startsWith("python") || full.startsWith("bash ")) {
+            if (full.startsWith("./") || full.startsWith("for ") || full.startsWith("python") || full.startsWith("bash ")
+                    || full.startsWith("spark-submit ")) {
                 result.add(full.replaceAll("\\s+", " "));
             }
         }

@@ -56,6 +56,29 @@ public record ExternalConfig(@JsonProperty("command") String command,
         }
     }
 
+    /**
+     * Sets the fields of a command line's external-learner options in {@code config}: {@code command} (one process
+     * per model) or {@code worker} (a long-lived worker: command and mode), and {@code timeoutSeconds}; null leaves a
+     * field as it is. The caller refuses both command and worker.
+     *
+     * @return {@code config}
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode setFields(
+            com.fasterxml.jackson.databind.node.ObjectNode config, String command, String worker,
+            Integer timeoutSeconds) {
+        if (command != null) {
+            config.put("command", command);
+        }
+        if (worker != null) {
+            config.put("command", worker);
+            config.put("mode", WORKER);
+        }
+        if (timeoutSeconds != null) {
+            config.put("timeout_seconds", timeoutSeconds);
+        }
+        return config;
+    }
+
     /** A one-process-per-model config. */
     public ExternalConfig(String command, int timeoutSeconds, String workDir) {
         this(command, timeoutSeconds, workDir, null);

@@ -147,6 +147,19 @@ public final class ArrayRows implements Design.Rows {
     }
 
     @Override
+    public void maskColumns(int[] rows, int from, int count, int j0, int j1, float[] dst) {
+        int w = j1 - j0;
+        for (int r = 0; r < count; r++) {
+            int row = rows[from + r];
+            int o = r * w - j0;
+            for (int j = j0; j < j1; j++) {
+                dst[o + j] = bytes != null ? (bytes[row * m + j] != 0 ? 1f : 0f)
+                        : (words[row * wordsPerRow + (j >>> 6)] >>> j & 1L) != 0 ? 1f : 0f;
+            }
+        }
+    }
+
+    @Override
     public void outputs(int[] rows, int from, int count, float[] dst) {
         for (int r = 0; r < count; r++) {
             System.arraycopy(y, rows[from + r] * t, dst, r * t, t);

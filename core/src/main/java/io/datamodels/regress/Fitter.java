@@ -72,6 +72,29 @@ public final class Fitter {
      */
     public static Summary fit(Store store, Path out, FitRequest req) throws IOException {
         long t0 = System.nanoTime();
+        Checked c = check(store, req);
+        // What the output folder was at the start: a fit that finds it created or replaced by another process when
+        // done fails.
+        AtomicFiles.Snapshot outAtStart = AtomicFiles.requireAbsent(out, req.force());
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        FitResult r = run(c.rows(), c.split(), req);
+        Summary summary = summary(store, req, c.a(), c.b(), c.models().length, c.outliers(), c.leftOut(),
+                c.split().train().length, c.split().validation().length, r.trainSize(), r.constantColumns(),
+                r.maxKkt(), r.targetsAtPathEnd(), (System.nanoTime() - t0) / 1e9);
+        write(r, summary, out, req.force(), outAtStart);
+        return summary;
+    }
+
+    /**
+     * A store and request checked for a fit: the rows of targets {@code [a, b)}, the completed models in the model
+     * range less the outliers, and their validation split.
+     */
+    record Checked(NpyArray x, NpyArray y, int a, int b, StoreRows rows, int[] models, int[] outliers, long leftOut,
+                   ValidationSplit split) {
+    }
+
+    /** The checks of {@link #fit(Store, Path, FitRequest)} before any output is made; see there. */
+    static Checked check(Store store, FitRequest req) throws IOException {
         String xKey = req.masksKey();
         String yKey = req.outputsKey();
         LassoConfig cfg = req.config();
@@ -85,9 +108,6 @@ public final class Fitter {
             throw new FitException(FitRequest.TARGETS, "expected a range within [0, " + tAll + ") of " + yKey
                     + ", got " + a + ":" + b);
         }
-        // What the output folder was at the start: a fit that finds it created or replaced by another process when
-        // done fails.
-        AtomicFiles.Snapshot outAtStart = AtomicFiles.requireAbsent(out, req.force());
         long modelFrom = req.modelRange().map(IndexRange::from).orElse(0);
         long modelTo = req.modelRange().map(range -> (long) range.to()).orElse(Long.MAX_VALUE);
         int[] completed = Arrays.stream(store.completedIndices()).filter(i -> i >= modelFrom && i < modelTo)
@@ -113,15 +133,17 @@ public final class Fitter {
             throw new FitException("_completed.npy: completed models: expected at least " + MIN_MODELS + ", got " + n
                     + (outliers.length > 0 ? " (after leaving out " + outliers.length + " outliers)" : ""));
         }
-        ValidationSplit split = ValidationSplit.draw(completed, cfg);
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        FitResult r = run(rows, split, req);
-        Summary summary = new Summary(store.dir().toAbsolutePath().toString(), store.specSource(), xKey, yKey, a, b,
-                r.trainSize(), n + outliers.length, leftOut, outliers, split.train().length, split.validation().length,
-                r.constantColumns(), r.maxKkt(), r.targetsAtPathEnd(), (System.nanoTime() - t0) / 1e9, cfg,
-                store.meta().map(StoreMeta::dataset).orElse(null), Provenance.now(req.gemm().name(), req.command()));
-        write(r, summary, out, req.force(), outAtStart);
-        return summary;
+        return new Checked(x, y, a, b, rows, completed, outliers, leftOut, ValidationSplit.draw(completed, cfg));
+    }
+
+    /** The {@code fit.json} of a fit of {@code models} models (outliers not counted) of targets a:b. */
+    static Summary summary(Store store, FitRequest req, int a, int b, int models, int[] outliers, long leftOut,
+                           int nTrain, int nVal, int m, int[] constant, double maxKkt, int atPathEnd, double seconds) {
+        return new Summary(store.dir().toAbsolutePath().toString(), store.specSource(), req.masksKey(),
+                req.outputsKey(), a, b, m, models + outliers.length, leftOut, outliers, nTrain, nVal, constant,
+                maxKkt, atPathEnd, seconds,
+                req.config(), store.meta().map(StoreMeta::dataset).orElse(null),
+                Provenance.now(req.gemm().name(), req.command()));
     }
 
     /** The shapes and dtypes a fit needs: masks (N, m) of integers or bools, outputs (N, T). */
@@ -145,16 +167,25 @@ public final class Fitter {
         int t = r.targets();
         int k = r.lambdas();
         AtomicFiles.createDirectory(out, force, atStart, dir -> {
-            Npy.write(dir.resolve("weights.npy"), DType.FLOAT32, r.weights(), m, t);
-            Npy.write(dir.resolve("weights_standardized.npy"), DType.FLOAT32, r.weightsStandardized(), m, t);
-            Npy.write(dir.resolve("bias.npy"), DType.FLOAT32, r.bias(), t);
-            Npy.write(dir.resolve("lambda.npy"), DType.FLOAT64, r.lambda(), t);
-            Npy.write(dir.resolve("lambda_path.npy"), DType.FLOAT64, r.lambdaPath(), t, k);
-            Npy.write(dir.resolve("val_mse.npy"), DType.FLOAT64, r.valMse(), t, k);
-            Npy.write(dir.resolve("nnz.npy"), DType.INT32, r.nnz(), t, k);
-            Npy.write(dir.resolve("kkt.npy"), DType.FLOAT32, r.kkt(), t, k);
-            Files.writeString(dir.resolve(FIT_JSON), Json.write(summary));
+            Npy.write(dir.resolve(WEIGHTS), DType.FLOAT32, r.weights(), m, t);
+            Npy.write(dir.resolve(WEIGHTS_STANDARDIZED), DType.FLOAT32, r.weightsStandardized(), m, t);
+            writeSmall(dir, r.bias(), r.lambda(), r.lambdaPath(), r.valMse(), r.nnz(), r.kkt(), t, k, summary);
         });
+    }
+
+    static final String WEIGHTS = "weights.npy";
+    static final String WEIGHTS_STANDARDIZED = "weights_standardized.npy";
+
+    /** The per-target files and {@code fit.json} of a fit folder (all but the two weight matrices). */
+    static void writeSmall(Path dir, float[] bias, double[] lambda, double[] lambdaPath, double[] valMse, int[] nnz,
+                           float[] kkt, int t, int k, Summary summary) throws IOException {
+        Npy.write(dir.resolve("bias.npy"), DType.FLOAT32, bias, t);
+        Npy.write(dir.resolve("lambda.npy"), DType.FLOAT64, lambda, t);
+        Npy.write(dir.resolve("lambda_path.npy"), DType.FLOAT64, lambdaPath, t, k);
+        Npy.write(dir.resolve("val_mse.npy"), DType.FLOAT64, valMse, t, k);
+        Npy.write(dir.resolve("nnz.npy"), DType.INT32, nnz, t, k);
+        Npy.write(dir.resolve("kkt.npy"), DType.FLOAT32, kkt, t, k);
+        Files.writeString(dir.resolve(FIT_JSON), Json.write(summary));
     }
 
     /** {@link LassoPath#run}; an interruption is an {@link IOException}, as for the reads and writes around it. */

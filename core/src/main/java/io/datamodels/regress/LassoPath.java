@@ -77,30 +77,30 @@ public final class LassoPath {
             throws InterruptedException {
         int[] train = split.train();
         int[] val = split.validation();
-        int nVal = val.length;
         int m = rows.m();
         int t = rows.t();
-        int k = cfg.lambdas();
         listener.started(t);
-        double[] lambdaPath = new double[t * k];
-        double[] valMse = new double[t * k];
-        int[] nnz = new int[t * k];
-        float[] kkt = new float[t * k];
-        Arrays.fill(valMse, Double.NaN);
-        Arrays.fill(nnz, -1);
-        Arrays.fill(kkt, Float.NaN);
-        double[] chosen = new double[t];
-        AtomicInteger atPathEnd = new AtomicInteger();
-        float[] rawBest = new float[Math.multiplyExact(m, t)];
-
         listener.phase("gram (train split)");
-        float[] wStd = new float[Math.multiplyExact(m, t)];
-        float[] wRaw = new float[wStd.length];
-        float[] bias = new float[t];
-        double[] refitKkt = new double[t];
+        Solved out = new Solved(m, t, cfg.lambdas());
         int[] constant;
         try (Design d = Design.of(rows, train, gemm, cfg.threads())) {
-            // Validation masks transposed (m x nVal) so that a prediction sums contiguous rows over the support.
+            Validation v = Validation.of(rows, val);
+            listener.phase("lasso paths");
+            paths(d, v, cfg, out, cfg.threads());
+            listener.phase("refit on all completed models");
+            d.add(rows, val, gemm);
+            constant = d.constantColumns();
+            refits(d, cfg, out, cfg.threads(), listener);
+        }
+        return new FitResult(m, t, cfg.lambdas(), out.wRaw, out.wStd, out.bias, out.chosen, out.lambdaPath,
+                out.valMse, out.nnz, out.kkt, split, constant, new int[0], out.maxKkt(), out.atPathEnd.get());
+    }
+
+    /** The validation models' masks, transposed (m x nVal) so that a prediction sums contiguous rows, and outputs. */
+    record Validation(int n, float[] xt, float[] y) {
+        static Validation of(Design.Rows rows, int[] val) {
+            int nVal = val.length;
+            int m = rows.m();
             float[] xv = new float[Math.multiplyExact(nVal, m)];
             rows.masks(val, 0, nVal, xv);
             float[] xvt = new float[xv.length];
@@ -109,82 +109,132 @@ public final class LassoPath {
                     xvt[j * nVal + i] = xv[i * m + j];
                 }
             }
-            xv = null;
-            float[] yv = new float[nVal * t];
+            float[] yv = new float[Math.multiplyExact(nVal, rows.t())];
             rows.outputs(val, 0, nVal, yv);
-            listener.phase("lasso paths");
-            parallel(cfg.threads(), t, () -> new TargetSolver(d, cfg.tolerance(), cfg.maxSweeps()), (solver, q) -> {
-                double[] pred = new double[nVal];
-                solver.reset(q, null);
-                double lmax = solver.lambdaMax();
-                double best = Double.POSITIVE_INFINITY;
-                double prev = Double.POSITIVE_INFINITY;
-                int rising = 0;
-                int bestK = 0;
-                double[] bestW = new double[m];
-                for (int s = 0; s < k; s++) {
-                    double lam = lambdaAt(cfg, lmax, s);
-                    double lamPrev = s == 0 ? lam : lambdaPath[q * k + s - 1];
-                    lambdaPath[q * k + s] = lam;
-                    solver.solve(lam, lamPrev);
-                    nnz[q * k + s] = solver.nnz();
-                    kkt[q * k + s] = (float) solver.kkt;
-                    double mse = valMse(d, solver.w, q, xvt, nVal, yv, t, pred);
-                    valMse[q * k + s] = mse;
-                    if (mse < best) {
-                        best = mse;
-                        bestK = s;
-                        System.arraycopy(solver.w, 0, bestW, 0, m);
-                    }
-                    rising = mse > prev ? rising + 1 : 0;
-                    prev = mse;
-                    if (rising >= cfg.patience() && s + 1 >= cfg.minLambdas()) {
-                        break;
-                    }
-                }
-                chosen[q] = lambdaPath[q * k + bestK];
-                if (k > 1 && bestK == k - 1) {
-                    atPathEnd.incrementAndGet();
-                }
-                for (int j = 0; j < m; j++) {
-                    rawBest[j * t + q] = d.sigma[j] == 0 ? 0f : (float) (bestW[j] / d.sigma[j]);
-                }
-            });
-            listener.phase("refit on all completed models");
-            d.add(rows, val, gemm);
-            Design all = d;
-            constant = all.constantColumns();
-            parallel(cfg.threads(), t, () -> new TargetSolver(all, cfg.tolerance(), cfg.maxSweeps()), (solver, q) -> {
-                double[] start = new double[m];
-                for (int j = 0; j < m; j++) {
-                    start[j] = rawBest[j * t + q] * all.sigma[j];
-                }
-                solver.reset(q, start);
-                solver.solve(chosen[q], chosen[q]);
-                refitKkt[q] = solver.kkt;
-                double b0 = all.ybar[q];
-                for (int j = 0; j < m; j++) {
-                    double ws = solver.w[j];
-                    double wr = all.sigma[j] == 0 ? 0 : ws / all.sigma[j];
-                    wStd[j * t + q] = (float) ws;
-                    wRaw[j * t + q] = (float) wr;
-                    b0 -= all.mu[j] * wr;
-                }
-                bias[q] = (float) b0;
-                listener.targetDone();
-            });
+            return new Validation(nVal, xvt, yv);
         }
-        double maxKkt = 0;
-        for (double v : refitKkt) {
-            maxKkt = Math.max(maxKkt, v);
+    }
+
+    /** What the paths and refits of t targets compute, by target; see {@link FitResult} for the layouts. */
+    static final class Solved {
+        final int m;
+        final int t;
+        final int k;
+        final double[] lambdaPath;
+        final double[] valMse;
+        final int[] nnz;
+        final float[] kkt;
+        final double[] chosen;
+        final float[] rawBest;
+        final float[] wStd;
+        final float[] wRaw;
+        final float[] bias;
+        final double[] refitKkt;
+        final AtomicInteger atPathEnd = new AtomicInteger();
+
+        Solved(int m, int t, int k) {
+            this.m = m;
+            this.t = t;
+            this.k = k;
+            lambdaPath = new double[t * k];
+            valMse = new double[t * k];
+            nnz = new int[t * k];
+            kkt = new float[t * k];
+            Arrays.fill(valMse, Double.NaN);
+            Arrays.fill(nnz, -1);
+            Arrays.fill(kkt, Float.NaN);
+            chosen = new double[t];
+            rawBest = new float[Math.multiplyExact(m, t)];
+            wStd = new float[Math.multiplyExact(m, t)];
+            wRaw = new float[wStd.length];
+            bias = new float[t];
+            refitKkt = new double[t];
         }
-        for (float v : kkt) {
-            if (!Float.isNaN(v)) {
+
+        /** The largest KKT violation of the paths and the refits. */
+        double maxKkt() {
+            double maxKkt = 0;
+            for (double v : refitKkt) {
                 maxKkt = Math.max(maxKkt, v);
             }
+            for (float v : kkt) {
+                if (!Float.isNaN(v)) {
+                    maxKkt = Math.max(maxKkt, v);
+                }
+            }
+            return maxKkt;
         }
-        return new FitResult(m, t, k, wRaw, wStd, bias, chosen, lambdaPath, valMse, nnz, kkt, split, constant,
-                new int[0], maxKkt, atPathEnd.get());
+    }
+
+    /** Every target's path on the train statistics {@code d}, lambda chosen on {@code v}; fills {@code out}. */
+    static void paths(Design d, Validation v, LassoConfig cfg, Solved out, int threads) throws InterruptedException {
+        int m = d.m;
+        int t = d.t;
+        int k = cfg.lambdas();
+        int nVal = v.n();
+        parallel(threads, t, () -> new TargetSolver(d, cfg.tolerance(), cfg.maxSweeps()), (solver, q) -> {
+            double[] pred = new double[nVal];
+            solver.reset(q, null);
+            double lmax = solver.lambdaMax();
+            double best = Double.POSITIVE_INFINITY;
+            double prev = Double.POSITIVE_INFINITY;
+            int rising = 0;
+            int bestK = 0;
+            double[] bestW = new double[m];
+            for (int s = 0; s < k; s++) {
+                double lam = lambdaAt(cfg, lmax, s);
+                double lamPrev = s == 0 ? lam : out.lambdaPath[q * k + s - 1];
+                out.lambdaPath[q * k + s] = lam;
+                solver.solve(lam, lamPrev);
+                out.nnz[q * k + s] = solver.nnz();
+                out.kkt[q * k + s] = (float) solver.kkt;
+                double mse = valMse(d, solver.w, q, v.xt(), nVal, v.y(), t, pred);
+                out.valMse[q * k + s] = mse;
+                if (mse < best) {
+                    best = mse;
+                    bestK = s;
+                    System.arraycopy(solver.w, 0, bestW, 0, m);
+                }
+                rising = mse > prev ? rising + 1 : 0;
+                prev = mse;
+                if (rising >= cfg.patience() && s + 1 >= cfg.minLambdas()) {
+                    break;
+                }
+            }
+            out.chosen[q] = out.lambdaPath[q * k + bestK];
+            if (k > 1 && bestK == k - 1) {
+                out.atPathEnd.incrementAndGet();
+            }
+            for (int j = 0; j < m; j++) {
+                out.rawBest[j * t + q] = d.sigma[j] == 0 ? 0f : (float) (bestW[j] / d.sigma[j]);
+            }
+        });
+    }
+
+    /** Every target's refit at its chosen lambda on the statistics of all models {@code all}; fills {@code out}. */
+    static void refits(Design all, LassoConfig cfg, Solved out, int threads, FitListener listener)
+            throws InterruptedException {
+        int m = all.m;
+        int t = all.t;
+        parallel(threads, t, () -> new TargetSolver(all, cfg.tolerance(), cfg.maxSweeps()), (solver, q) -> {
+            double[] start = new double[m];
+            for (int j = 0; j < m; j++) {
+                start[j] = out.rawBest[j * t + q] * all.sigma[j];
+            }
+            solver.reset(q, start);
+            solver.solve(out.chosen[q], out.chosen[q]);
+            out.refitKkt[q] = solver.kkt;
+            double b0 = all.ybar[q];
+            for (int j = 0; j < m; j++) {
+                double ws = solver.w[j];
+                double wr = all.sigma[j] == 0 ? 0 : ws / all.sigma[j];
+                out.wStd[j * t + q] = (float) ws;
+                out.wRaw[j * t + q] = (float) wr;
+                b0 -= all.mu[j] * wr;
+            }
+            out.bias[q] = (float) b0;
+            listener.targetDone();
+        });
     }
 
     /** Mean squared error on the validation models of target q's current standardised weights. */

@@ -57,6 +57,21 @@ final class StoreRows implements Design.Rows {
     }
 
     @Override
+    public void maskColumns(int[] rows, int off, int count, int j0, int j1, float[] dst) {
+        boolean bytes = x.dtype().size() == 1;
+        MemorySegment data = x.data();
+        int w = j1 - j0;
+        for (int r = 0; r < count; r++) {
+            long base = (long) rows[off + r] * m;
+            int o = r * w;
+            for (int j = j0; j < j1; j++) {
+                dst[o + j - j0] = bytes ? (data.get(ValueLayout.JAVA_BYTE, base + j) != 0 ? 1f : 0f)
+                        : (float) x.getDouble(base + j);
+            }
+        }
+    }
+
+    @Override
     public void outputs(int[] rows, int off, int count, float[] dst) {
         int t = to - from;
         for (int r = 0; r < count; r++) {

@@ -156,10 +156,26 @@ public final class Training implements AutoCloseable {
      */
     public Result run(Runner.Listener listener) throws IOException {
         long t0 = System.nanoTime();
-        Runner.Report r = Runner.run(store, bound.learner(), new Runner.Options(from, to, options.threads(),
-                options.retries(), seed), listener);
+        Runner.Report r = run(listener, from, to);
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Result(r, ModelQuality.of(store, bound.classes()), seconds);
+    }
+
+    /**
+     * Trains the rows of {@code [from, to)}, a range within this session's, as {@link #run(Runner.Listener)} does for
+     * the whole range, without measuring the store's quality afterwards: for a caller that trains one partition of
+     * the session's rows after another (or several at once, on other threads) with one bound learner, such as a
+     * cluster executor running task after task.
+     *
+     * @throws IllegalArgumentException if the range is not within the session's
+     */
+    public Runner.Report run(Runner.Listener listener, long from, long to) throws IOException {
+        if (from < this.from || to > this.to || to < from) {
+            throw new IllegalArgumentException("rows: expected a range within the session's " + this.from + ":"
+                    + this.to + ", got " + from + ":" + to);
+        }
+        return Runner.run(store, bound.learner(), new Runner.Options(from, to, options.threads(), options.retries(),
+                seed), listener);
     }
 
     /** The learner's name, e.g. "softmax". */
