@@ -109,6 +109,8 @@ public final class DistributedFit {
             Path stats = tmp.resolve(STATISTICS);
             FitPieces.createStatistics(stats, plan);
             FitPieces.createOutput(tmp, plan);
+            Reach.check(sc, List.of(new Reach.Need(storeDir, Store.SPEC_FILE, false),
+                    new Reach.Need(tmp.toAbsolutePath().toString(), STATISTICS, true)));
             statistics(sc, storeDir, plan, planJson, stats.toAbsolutePath().toString(), opt, hook);
             List<FitPieces.Slice> slices = solve(sc, storeDir, plan, planJson, stats.toAbsolutePath().toString(),
                     tmp.toAbsolutePath().toString(), opt, hook);

@@ -95,6 +95,7 @@ public final class DistributedTraining {
         long t0 = System.nanoTime();
         List<long[]> ranges = split(from, to, tasks);
         PartitionTrainer trainer = new PartitionTrainer(job, hook, java.util.UUID.randomUUID().toString(), from, to);
+        Reach.check(sc, List.of(new Reach.Need(job.store(), Store.SPEC_FILE, true)));
         sc.setJobDescription("datamodels train " + job.store() + " rows " + from + ":" + to);
         List<PartitionTrainer.Outcome> outcomes;
         try {

@@ -116,4 +116,21 @@ class SparkTrainTest {
         }
         Stores.assertSameNpy(reference, s);
     }
+
+    /** A store folder that the executors do not see is refused by the probe stage, naming the folder and the host. */
+    @Test
+    void aStoreTheExecutorsCannotReachIsRefusedBeforeTraining() throws Exception {
+        Path missing = tmp.resolve("only-on-the-driver");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.datamodels.store.StoreException.class,
+                () -> Reach.check(sc, java.util.List.of(new Reach.Need(missing.toString(), Store.SPEC_FILE, true))));
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        assertEquals(missing + ": folder not found on executor host " + host
+                + " (every executor must mount it at the same path)", e.getMessage());
+        Path noSpec = java.nio.file.Files.createDirectories(tmp.resolve("no-spec"));
+        e = org.junit.jupiter.api.Assertions.assertThrows(io.datamodels.store.StoreException.class,
+                () -> Reach.check(sc, java.util.List.of(new Reach.Need(noSpec.toString(), Store.SPEC_FILE, false))));
+        assertTrue(e.getMessage().startsWith(noSpec.resolve(Store.SPEC_FILE) + ": not readable on executor host "),
+                e.getMessage());
+        Reach.check(sc, java.util.List.of(new Reach.Need(reference.toString(), Store.SPEC_FILE, true)));
+    }
 }
