@@ -175,6 +175,70 @@ public final class MlpLearner implements Learner {
         return out;
     }
 
+    /**
+     * Trains one model on its task exactly as {@link #train} does and returns its parameters instead of its outputs:
+     * the entry point of the gradient-based attribution methods ({@code io.datamodels.attribute}), so that they
+     * attribute the very models this learner trains.
+     */
+    public Network trainNetwork(ModelTask t) {
+        if (t.mask().size() != m) {
+            throw new IllegalArgumentException("mask of model " + t.index() + ": expected length " + m + ", got "
+                    + t.mask().size());
+        }
+        Net net = new Net(1);
+        net.init(List.of(t));
+        if (shared) {
+            net.trainShared(List.of(t));
+        } else {
+            net.trainGather(t);
+        }
+        int layers = sizes.length - 1;
+        float[][] w = new float[layers][];
+        float[][] b = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+            int nin = sizes[l];
+            int nout = sizes[l + 1];
+            w[l] = new float[nin * nout];
+            for (int i = 0; i < nin; i++) {
+                for (int j = 0; j < nout; j++) {
+                    w[l][i * nout + j] = net.w[l][net.wIndex(l, 0, i, j)];
+                }
+            }
+            b[l] = net.b[l].clone();
+        }
+        return new Network(sizes.clone(), w, b);
+    }
+
+    /** The training inputs as the networks see them (normalised where the config says so), m x d row-major, a copy. */
+    public float[] trainInputs() {
+        return x.clone();
+    }
+
+    /** The target inputs as the networks see them, T x d row-major, a copy. */
+    public float[] targetInputs() {
+        return xt.clone();
+    }
+
+    /** The training labels, a copy. */
+    public int[] trainLabels() {
+        return y.clone();
+    }
+
+    /** The target labels, a copy. */
+    public int[] targetLabels() {
+        return yt.clone();
+    }
+
+    /** The layer widths: inputs, hidden layers, classes (the shape of every {@link Network} it trains). */
+    public int[] sizes() {
+        return sizes.clone();
+    }
+
+    /** The learner's config. */
+    public MlpConfig config() {
+        return cfg;
+    }
+
     /** The weights, momenta and activation buffers of a group of K models. */
     private final class Net {
         final int k;
