@@ -40,7 +40,8 @@ class DocsCommandsTest {
             "bench fit", Map.of("--models", "120", "--train-size", "40", "--targets", "6", "--check-targets", "1",
                     "--lambdas", "10", "--nonzeros", "5"),
             "eval counterfactual", Map.of("--target-range", "0:3", "--retrains", "2"),
-            "eval support", Map.of("--target-range", "0:3", "--retrains", "1"));
+            "eval support", Map.of("--target-range", "0:3", "--retrains", "1"),
+            "attribute", Map.of("--models", "2"));
 
     /** Command lines in code blocks that this test does not run, by their first word(s), with the reason. */
     private static final Map<String, String> NOT_RUN = Map.of(
