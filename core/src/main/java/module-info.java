@@ -8,6 +8,7 @@
 module io.datamodels {
     requires transitive com.fasterxml.jackson.databind;
     requires java.desktop;
+    requires java.management;
     requires ejml.core;
     requires ejml.ddense;
     requires static jdk.incubator.vector;
@@ -24,6 +25,7 @@ module io.datamodels {
     exports io.datamodels.eval;
     exports io.datamodels.pipeline;
     exports io.datamodels.explore;
+    exports io.datamodels.attribute;
 
     // Jackson reads and writes the records of these packages (configs, store.json, fit.json, ...) by reflection.
     opens io.datamodels to com.fasterxml.jackson.databind;
@@ -36,6 +38,7 @@ module io.datamodels {
     opens io.datamodels.eval to com.fasterxml.jackson.databind;
     opens io.datamodels.pipeline to com.fasterxml.jackson.databind;
     opens io.datamodels.explore to com.fasterxml.jackson.databind;
+    opens io.datamodels.attribute to com.fasterxml.jackson.databind;
 
     uses io.datamodels.kernel.Gemm;
 }

@@ -20,7 +20,7 @@ import java.nio.file.NoSuchFileException;
 @Command(name = "datamodels", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Datamodels (Ilyas et al. 2022): which training examples made this prediction?",
         subcommands = {InitCommand.class, InfoCommand.class, TrainCommand.class, FitCommand.class, PredictCommand.class,
-                EvalCommand.class, ExploreCommand.class, RunCommand.class, DemoCommand.class, ReportCommand.class,
+                EvalCommand.class, AttributeCommand.class, ExploreCommand.class, RunCommand.class, DemoCommand.class, ReportCommand.class,
                 MakeSampleCommand.class,
                 BenchCommand.class, Main.Help.class})
 public final class Main {

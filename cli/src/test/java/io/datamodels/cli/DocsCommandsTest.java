@@ -30,18 +30,19 @@ class DocsCommandsTest {
     private static final Path ROOT = findRoot();
 
     /** Options set to a small value per command (replaced when written, appended when not). */
-    private static final Map<String, Map<String, String>> SMALL = Map.of(
-            "init", Map.of("--train", "300", "--targets", "20", "--models", "40"),
-            "train", Map.of("--threads", "2"),
-            "demo", Map.of("--models", "60", "--held-out-models", "20"),
-            "bench gemm", Map.of("--size", "64", "--repeats", "1"),
-            "bench store", Map.of("--gib", "0.002"),
-            "bench train", Map.of("--models", "8", "--repeats", "1", "--train", "200", "--targets", "20"),
-            "bench fit", Map.of("--models", "120", "--train-size", "40", "--targets", "6", "--check-targets", "1",
-                    "--lambdas", "10", "--nonzeros", "5"),
-            "eval counterfactual", Map.of("--target-range", "0:3", "--retrains", "2"),
-            "eval support", Map.of("--target-range", "0:3", "--retrains", "1"),
-            "explore embed-check", Map.of("--k", "5", "--retrains", "1"));
+    private static final Map<String, Map<String, String>> SMALL = Map.ofEntries(
+            Map.entry("init", Map.of("--train", "300", "--targets", "20", "--models", "40")),
+            Map.entry("train", Map.of("--threads", "2")),
+            Map.entry("demo", Map.of("--models", "60", "--held-out-models", "20")),
+            Map.entry("bench gemm", Map.of("--size", "64", "--repeats", "1")),
+            Map.entry("bench store", Map.of("--gib", "0.002")),
+            Map.entry("bench train", Map.of("--models", "8", "--repeats", "1", "--train", "200", "--targets", "20")),
+            Map.entry("bench fit", Map.of("--models", "120", "--train-size", "40", "--targets", "6",
+                    "--check-targets", "1", "--lambdas", "10", "--nonzeros", "5")),
+            Map.entry("eval counterfactual", Map.of("--target-range", "0:3", "--retrains", "2")),
+            Map.entry("eval support", Map.of("--target-range", "0:3", "--retrains", "1")),
+            Map.entry("explore embed-check", Map.of("--k", "5", "--retrains", "1")),
+            Map.entry("attribute", Map.of("--models", "2")));
 
     /** Command lines in code blocks that this test does not run, by their first word(s), with the reason. */
     private static final Map<String, String> NOT_RUN = Map.of(

@@ -1,6 +1,7 @@
 package io.datamodels.learn;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 
@@ -29,6 +30,13 @@ import java.util.Locale;
  *                     order of the full training set per root seed, each model taking its members in that order
  * @param init         {@code per_model}: each model's initial weights from its own stream; {@code shared}: the same
  *                     initial weights for every model of a root seed
+ * @param dropout      dropout probability after each hidden layer's ReLU during training (inverted dropout: kept
+ *                     units scaled by 1 / (1 - p), as PyTorch's {@code nn.Dropout}), in [0, 1); null (absent from the
+ *                     JSON) for none
+ * @param inputMean    with {@code inputStd}: a fixed normalisation {@code (x - input_mean) / input_std} of every
+ *                     input feature (e.g. MNIST's 0.1307 and 0.3081), instead of {@code normalize}'s per-feature
+ *                     standardisation, which must then be false; null (absent) for none
+ * @param inputStd     see {@code inputMean}; > 0
  */
 public record MlpConfig(@JsonProperty("hidden") int[] hidden,
                         @JsonProperty("epochs") int epochs,
@@ -41,7 +49,10 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
                         @JsonProperty("mode") Mode mode,
                         @JsonProperty("group") int group,
                         @JsonProperty("data_order") Sharing dataOrder,
-                        @JsonProperty("init") Sharing init) {
+                        @JsonProperty("init") Sharing init,
+                        @JsonProperty("dropout") @JsonInclude(JsonInclude.Include.NON_NULL) Double dropout,
+                        @JsonProperty("input_mean") @JsonInclude(JsonInclude.Include.NON_NULL) Double inputMean,
+                        @JsonProperty("input_std") @JsonInclude(JsonInclude.Include.NON_NULL) Double inputStd) {
 
     /** The learning-rate schedule over all steps: cosine decay, linear decay to 0, or constant. */
     public enum Schedule {
@@ -138,6 +149,39 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
         if (group < 1) {
             throw new IllegalArgumentException("group must be >= 1, got " + group);
         }
+        if (dropout != null && !(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        }
+        if (dropout != null && dropout > 0 && hidden.length == 0) {
+            throw new IllegalArgumentException("dropout: expected no dropout for softmax regression (no hidden layer), "
+                    + "got " + dropout);
+        }
+        if ((inputMean == null) != (inputStd == null)) {
+            throw new IllegalArgumentException("input_mean and input_std: expected both or neither, got "
+                    + (inputMean == null ? "input_std only" : "input_mean only"));
+        }
+        if (inputMean != null) {
+            if (!Double.isFinite(inputMean) || !(inputStd > 0) || Double.isInfinite(inputStd)) {
+                throw new IllegalArgumentException("input_std must be > 0 and finite and input_mean finite, got "
+                        + inputMean + " and " + inputStd);
+            }
+            if (normalize) {
+                throw new IllegalArgumentException("normalize: expected false with the fixed normalisation input_mean"
+                        + " / input_std, got true (the two normalisations contradict each other)");
+            }
+        }
+    }
+
+    /** The config without dropout and fixed normalisation, as before those fields existed. */
+    public MlpConfig(int[] hidden, int epochs, int batchSize, double lr, double momentum, double weightDecay,
+                     Schedule schedule, boolean normalize, Mode mode, int group, Sharing dataOrder, Sharing init) {
+        this(hidden, epochs, batchSize, lr, momentum, weightDecay, schedule, normalize, mode, group, dataOrder, init,
+                null, null, null);
+    }
+
+    /** The dropout probability in effect (0 where unset). */
+    public double dropoutRate() {
+        return dropout == null ? 0 : dropout;
     }
 
     private static void required(String field, Object v) {
@@ -166,13 +210,13 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
     /** A copy with {@code mode} replaced. */
     public MlpConfig withMode(Mode m) {
         return new MlpConfig(hidden, epochs, batchSize, lr, momentum, weightDecay, schedule, normalize, m, group,
-                dataOrder, init);
+                dataOrder, init, dropout, inputMean, inputStd);
     }
 
     /** A copy with {@code epochs} replaced. */
     public MlpConfig withEpochs(int e) {
         return new MlpConfig(hidden, e, batchSize, lr, momentum, weightDecay, schedule, normalize, mode, group,
-                dataOrder, init);
+                dataOrder, init, dropout, inputMean, inputStd);
     }
 
     /** The learning rate multiplier at step {@code t} of {@code total}. */
@@ -190,13 +234,14 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
         return o instanceof MlpConfig c && Arrays.equals(hidden, c.hidden) && epochs == c.epochs
                 && batchSize == c.batchSize && lr == c.lr && momentum == c.momentum && weightDecay == c.weightDecay
                 && schedule == c.schedule && normalize == c.normalize && mode == c.mode && group == c.group
-                && dataOrder == c.dataOrder && init == c.init;
+                && dataOrder == c.dataOrder && init == c.init && java.util.Objects.equals(dropout, c.dropout)
+                && java.util.Objects.equals(inputMean, c.inputMean) && java.util.Objects.equals(inputStd, c.inputStd);
     }
 
     @Override
     public int hashCode() {
         return Arrays.hashCode(hidden) * 31 + java.util.Objects.hash(epochs, batchSize, lr, momentum, weightDecay,
-                schedule, normalize, mode, group, dataOrder, init);
+                schedule, normalize, mode, group, dataOrder, init, dropout, inputMean, inputStd);
     }
 
     @Override
@@ -204,6 +249,8 @@ public record MlpConfig(@JsonProperty("hidden") int[] hidden,
         return "MlpConfig[hidden=" + Arrays.toString(hidden) + ", epochs=" + epochs + ", batch_size=" + batchSize
                 + ", lr=" + lr + ", momentum=" + momentum + ", weight_decay=" + weightDecay + ", schedule="
                 + schedule.jsonName() + ", normalize=" + normalize + ", mode=" + mode.jsonName() + ", group=" + group
-                + ", data_order=" + dataOrder.jsonName() + ", init=" + init.jsonName() + "]";
+                + ", data_order=" + dataOrder.jsonName() + ", init=" + init.jsonName()
+                + (dropout == null ? "" : ", dropout=" + dropout)
+                + (inputMean == null ? "" : ", input_mean=" + inputMean + ", input_std=" + inputStd) + "]";
     }
 }

@@ -45,6 +45,7 @@ public final class MlpLearner implements Learner {
     static final long SALT_ORDER = 2;
     static final long SALT_SHARED_INIT = 3;
     static final long SALT_SHARED_ORDER = 4;
+    static final long SALT_DROPOUT = 5;
     private static final int EVAL_CHUNK = 256;
 
     private final MlpConfig cfg;
@@ -91,6 +92,15 @@ public final class MlpLearner implements Learner {
         this.yt = targets.labels();
         if (cfg.normalize()) {
             standardise(x, xt, m, d);
+        }
+        if (cfg.inputMean() != null) {
+            float mu = (float) (double) cfg.inputMean();
+            float inv = (float) (1 / cfg.inputStd());
+            for (float[] arr : new float[][]{x, xt}) {
+                for (int i = 0; i < arr.length; i++) {
+                    arr[i] = (arr[i] - mu) * inv;
+                }
+            }
         }
         int[] h = cfg.hidden();
         sizes = new int[h.length + 2];
@@ -175,6 +185,70 @@ public final class MlpLearner implements Learner {
         return out;
     }
 
+    /**
+     * Trains one model on its task exactly as {@link #train} does and returns its parameters instead of its outputs:
+     * the entry point of the gradient-based attribution methods ({@code io.datamodels.attribute}), so that they
+     * attribute the very models this learner trains.
+     */
+    public Network trainNetwork(ModelTask t) {
+        if (t.mask().size() != m) {
+            throw new IllegalArgumentException("mask of model " + t.index() + ": expected length " + m + ", got "
+                    + t.mask().size());
+        }
+        Net net = new Net(1);
+        net.init(List.of(t));
+        if (shared) {
+            net.trainShared(List.of(t));
+        } else {
+            net.trainGather(t);
+        }
+        int layers = sizes.length - 1;
+        float[][] w = new float[layers][];
+        float[][] b = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+            int nin = sizes[l];
+            int nout = sizes[l + 1];
+            w[l] = new float[nin * nout];
+            for (int i = 0; i < nin; i++) {
+                for (int j = 0; j < nout; j++) {
+                    w[l][i * nout + j] = net.w[l][net.wIndex(l, 0, i, j)];
+                }
+            }
+            b[l] = net.b[l].clone();
+        }
+        return new Network(sizes.clone(), w, b);
+    }
+
+    /** The training inputs as the networks see them (normalised where the config says so), m x d row-major, a copy. */
+    public float[] trainInputs() {
+        return x.clone();
+    }
+
+    /** The target inputs as the networks see them, T x d row-major, a copy. */
+    public float[] targetInputs() {
+        return xt.clone();
+    }
+
+    /** The training labels, a copy. */
+    public int[] trainLabels() {
+        return y.clone();
+    }
+
+    /** The target labels, a copy. */
+    public int[] targetLabels() {
+        return yt.clone();
+    }
+
+    /** The layer widths: inputs, hidden layers, classes (the shape of every {@link Network} it trains). */
+    public int[] sizes() {
+        return sizes.clone();
+    }
+
+    /** The learner's config. */
+    public MlpConfig config() {
+        return cfg;
+    }
+
     /** The weights, momenta and activation buffers of a group of K models. */
     private final class Net {
         final int k;
@@ -195,6 +269,8 @@ public final class MlpLearner implements Learner {
         final boolean narrowLayer;
         final double[][] evalLoss;
         final int[][] evalCorrect;
+        /** Set during training steps when the config has dropout: the hidden activations' dropout stream. */
+        SeedStream dropout;
 
         Net(int k) {
             this.k = k;
@@ -305,6 +381,13 @@ public final class MlpLearner implements Learner {
                         a[base + j] = relu && v < 0 ? 0 : v;
                     }
                 }
+                if (relu && dropout != null) {
+                    double p = cfg.dropoutRate();
+                    float keep = (float) (1 / (1 - p));
+                    for (int i = 0; i < rows * wide; i++) {
+                        a[i] = dropout.nextDouble() < p ? 0 : a[i] * keep;
+                    }
+                }
             }
         }
 
@@ -367,6 +450,8 @@ public final class MlpLearner implements Learner {
                     continue;
                 }
                 float[] a = act[l - 1];
+                // inverted dropout: a kept unit's output was scaled by 1 / (1 - p), and so is its gradient
+                float dropScale = dropout == null ? 1f : (float) (1 / (1 - cfg.dropoutRate()));
                 MemorySegment tmpSeg = MemorySegment.ofArray(tmp);
                 for (int kk = 0; kk < k; kk++) {
                     MemorySegment ak = acts[l - 1].asSlice(4L * kk * nin);
@@ -379,7 +464,7 @@ public final class MlpLearner implements Learner {
                         int ao = r * k * nin + kk * nin;
                         int to = r * nin;
                         for (int i = 0; i < nin; i++) {
-                            a[ao + i] = a[ao + i] > 0 ? tmp[to + i] : 0f;
+                            a[ao + i] = a[ao + i] > 0 ? tmp[to + i] * dropScale : 0f;
                         }
                     }
                 }
@@ -416,6 +501,7 @@ public final class MlpLearner implements Learner {
                     : new SeedStream(t.seed(), t.index(), SALT_ORDER);
             int[] perm = sharedOrder ? identity(m) : members.clone();
             int[] epochOrder = new int[n];
+            dropout = cfg.dropoutRate() > 0 ? new SeedStream(t.seed(), t.index(), SALT_DROPOUT) : null;
             for (int e = 0; e < cfg.epochs(); e++) {
                 shuffle(perm, order);
                 if (sharedOrder) {
@@ -438,6 +524,7 @@ public final class MlpLearner implements Learner {
                     backwardAndStep(xbs, rows, cfg.lr() * cfg.lrFactor(step++, total));
                 }
             }
+            dropout = null;
             evaluateTrain(members);
         }
 
@@ -460,6 +547,8 @@ public final class MlpLearner implements Learner {
             long step = 0;
             SeedStream order = new SeedStream(tasks.getFirst().seed(), 0, SALT_SHARED_ORDER);
             int[] perm = identity(m);
+            dropout = cfg.dropoutRate() > 0 ? new SeedStream(tasks.getFirst().seed(), tasks.getFirst().index(),
+                    SALT_DROPOUT) : null;
             for (int e = 0; e < cfg.epochs(); e++) {
                 shuffle(perm, order);
                 for (int s = 0; s < m; s += bs) {
@@ -486,6 +575,7 @@ public final class MlpLearner implements Learner {
                     backwardAndStep(xbs, rows, cfg.lr() * cfg.lrFactor(step++, total));
                 }
             }
+            dropout = null;
             // Training accuracy and loss on each model's own subset: one pass over S serves the whole group.
             for (int s = 0; s < m; s += EVAL_CHUNK) {
                 int rows = Math.min(EVAL_CHUNK, m - s);

@@ -119,6 +119,31 @@ class MlpLearnerTest {
     }
 
     /**
+     * {@link MlpLearner#trainNetwork} returns the very model {@link MlpLearner#train} trains for the same task (softmax
+     * through the narrow kernel, the MLP through GEMMs): its logits on the prepared targets, computed plainly by
+     * {@link Network#logits}, equal the learner's stored logits.
+     */
+    @Test
+    void trainNetworkReturnsTheModelThatTrainTrains() {
+        Dataset train = EmbeddedSample.loadTrain().select(Selection.first(200));
+        Dataset test = EmbeddedSample.loadTest().select(Selection.first(20));
+        for (int[] hidden : new int[][]{{}, {8}}) {
+            MlpConfig cfg = new MlpConfig(hidden, 2, 32, 0.05, 0.9, 5e-4, MlpConfig.Schedule.COSINE, true,
+                    MlpConfig.Mode.GATHER, 4, MlpConfig.Sharing.PER_MODEL, MlpConfig.Sharing.PER_MODEL);
+            MlpLearner l = new MlpLearner(train, test, cfg, Kernels.gemm(), NarrowLinear.choose(), 0.5);
+            ModelTask task = tasks(train.rows(), 1, 0.5, 9).getFirst();
+            float[] stored = (float[]) ((Outcome.Ok) l.train(List.of(task), Set.of(Outputs.LOGITS)).getFirst())
+                    .outputs().get(Outputs.LOGITS);
+            Network net = l.trainNetwork(task);
+            assertArrayEquals(l.sizes(), net.sizes());
+            double[] z = net.logits(l.targetInputs(), test.rows());
+            for (int i = 0; i < stored.length; i++) {
+                assertEquals(stored[i], z[i], 1e-3, "hidden " + java.util.Arrays.toString(hidden) + " entry " + i);
+            }
+        }
+    }
+
+    /**
      * Softmax regression in gather mode runs its layer through the {@link NarrowLinear} it is given, not one it looks
      * up: an injected scalar kernel (counting its calls) is used, and the models equal the reference trainer's, as
      * they do with this JVM's default kernel.

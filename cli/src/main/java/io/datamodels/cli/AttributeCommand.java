@@ -1,0 +1,121 @@
+package io.datamodels.cli;
+
+import io.datamodels.IndexRange;
+import io.datamodels.attribute.AttributeOptions;
+import io.datamodels.attribute.Attributor;
+import io.datamodels.attribute.Method;
+import io.datamodels.store.Store;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** {@code datamodels attribute}: TRAK, influence functions or gradient dot products, written as a fit folder. */
+@Command(name = "attribute", mixinStandardHelpOptions = true,
+        description = "Gradient-based attribution of a store's targets to its training examples with the store's "
+                + "built-in learner: TRAK (Park et al. 2023), influence functions or the gradient dot product. "
+                + "Writes the fit-folder layout of 'fit' (weights.npy m x T, bias.npy, fit.json) plus attribute.json, "
+                + "so 'eval lds' and the other evaluations read it unchanged.")
+final class AttributeCommand implements Callable<Integer> {
+    @Mixin
+    StoreOption store;
+
+    @Option(names = "--method", required = true, description = "trak, influence or gradient-dot.")
+    String method;
+
+    @Option(names = "--models", defaultValue = "1", paramLabel = "M",
+            description = "Models trained and attributed (TRAK's ensemble; averaged for the others) (default "
+                    + "${DEFAULT-VALUE}).")
+    int models;
+
+    @Option(names = "--train-on", defaultValue = "full", paramLabel = "full|subsets",
+            description = "full: each model on the whole training set; subsets: model i on the store's mask of row "
+                    + "i (default ${DEFAULT-VALUE}).")
+    String trainOn;
+
+    @Option(names = "--proj-dim", defaultValue = "0", paramLabel = "K",
+            description = "TRAK's projection dimension (default: min(" + AttributeOptions.DEFAULT_PROJ_DIM
+                    + ", parameters / 2, training examples / 2)).")
+    int projDim;
+
+    @Option(names = "--projection", defaultValue = "rademacher", paramLabel = "rademacher|gaussian",
+            description = "TRAK's projection entries (default ${DEFAULT-VALUE}).")
+    String projection;
+
+    @Option(names = "--allow-large-projection",
+            description = "Accept --proj-dim above the parameter count.")
+    boolean allowLarge;
+
+    @Option(names = "--damping", paramLabel = "LAMBDA",
+            description = "Added to the diagonal of TRAK's kernel (default 0) or the influence Hessian (default "
+                    + AttributeOptions.DEFAULT_INFLUENCE_DAMPING + ").")
+    Double damping;
+
+    @Option(names = "--output", defaultValue = "margins", paramLabel = "KEY",
+            description = "The store output to predict: margins, probs or losses (default ${DEFAULT-VALUE}).")
+    String output;
+
+    @Option(names = "--target-range", paramLabel = "A:B", description = "Only targets A..B-1 (default: all).")
+    String targets;
+
+    @Option(names = "--seed", defaultValue = "0",
+            description = "Root seed of the projection and the full-data models (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--cg-iterations", defaultValue = "100",
+            description = "Influence on an MLP: the most conjugate-gradient iterations (default ${DEFAULT-VALUE}).")
+    int cgIterations;
+
+    @Option(names = "--cg-tolerance", defaultValue = "1e-4",
+            description = "Influence on an MLP: stop at relative residual (default ${DEFAULT-VALUE}).")
+    double cgTolerance;
+
+    @Mixin
+    ThreadsOption threads;
+
+    @Mixin
+    OutputOptions output0;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter w = spec.commandLine().getOut();
+        IndexRange range = targets == null ? null : RangeArg.parse(spec, "--target-range", targets);
+        AttributeOptions options;
+        try {
+            options = AttributeOptions.builder(Method.of(method)).models(models)
+                    .trainOn(AttributeOptions.TrainOn.of(trainOn)).projDim(projDim)
+                    .projection(AttributeOptions.Projection.of(projection)).allowLargeProjection(allowLarge)
+                    .damping(damping == null ? Double.NaN : damping).outputKey(output).targets(range).seed(seed)
+                    .threads(threads.count()).cg(cgIterations, cgTolerance).force(output0.force)
+                    .command("datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        output0.requireAbsent();
+        try (Store s = Store.open(store.store, false); Progress p = Progress.create(w, "attribute", "models")) {
+            p.start(models);
+            Attributor.Summary sum = Attributor.run(s, output0.out, options, new Attributor.Listener() {
+                @Override
+                public void modelDone(int done, int total) {
+                    p.step(1);
+                }
+            });
+            w.printf(java.util.Locale.ROOT, "%s on %d %s model%s (%d parameters%s): %d targets; %.1f CPU-s training, "
+                            + "%.1f CPU-s attribution, %.1f s wall%n", sum.method(), sum.models(), sum.learner(),
+                    sum.models() == 1 ? "" : "s", sum.parameters(), sum.projDim() > 0 ? ", k = " + sum.projDim() : "",
+                    sum.targetTo() - sum.targetFrom(), sum.trainCpuSeconds(), sum.attributeCpuSeconds(),
+                    sum.wallSeconds());
+            w.printf("wrote %s%n", output0.out);
+            w.flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,127 @@
+package io.datamodels.cli;
+
+import io.datamodels.store.npy.NpyArray;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** attribute through the command line on the embedded sample: every method's folder passes through eval lds. */
+class AttributeCommandTest {
+    @TempDir
+    static Path tmp;
+    static Path store;
+    static Path heldOut;
+
+    static void ok(String... args) {
+        CliTest.Result r = CliTest.run(args);
+        assertEquals(ExitCodes.OK, r.code(), String.join(" ", args) + "\n" + r.err() + r.out());
+    }
+
+    static Path mlpStore;
+    static Path mlpHeldOut;
+
+    /**
+     * A small CSV (240 rows, 6 features, 3 classes; class c raises features c and c + 3) so that the exact influence
+     * Hessian is small: 200 training examples, 10 targets.
+     */
+    @BeforeAll
+    static void train() throws Exception {
+        Path csv = tmp.resolve("data.csv");
+        StringBuilder sb = new StringBuilder("a,b,c,d,e,f,label\n");
+        io.datamodels.subset.SeedStream r = new io.datamodels.subset.SeedStream(1, 0, 0);
+        for (int i = 0; i < 240; i++) {
+            int y = r.nextInt(3);
+            for (int j = 0; j < 6; j++) {
+                sb.append(String.format(java.util.Locale.ROOT, "%.4f,", r.nextGaussian() + (j % 3 == y ? 1 : 0)));
+            }
+            sb.append(y).append('\n');
+        }
+        Files.writeString(csv, sb);
+        String data = "csv:" + csv;
+        store = tmp.resolve("store");
+        heldOut = tmp.resolve("held-out");
+        mlpStore = tmp.resolve("mlp-store");
+        mlpHeldOut = tmp.resolve("mlp-held-out");
+        for (Path[] s : new Path[][]{{store, heldOut}, {mlpStore, mlpHeldOut}}) {
+            String learner = s[0] == store ? "softmax" : "mlp";
+            ok("init", "--store", s[0].toString(), "--data", data, "--train", "0:200", "--target-data", data,
+                    "--targets", "200:210", "--models", "4", "--seed", "1");
+            ok("train", "--store", s[0].toString(), "--learner", learner, "--set", "epochs=5", "--rows", "1");
+            ok("init", "--store", s[1].toString(), "--data", data, "--train", "0:200", "--target-data", data,
+                    "--targets", "200:210", "--models", "30", "--seed", "2");
+            ok("train", "--store", s[1].toString(), "--learner", learner, "--set", "epochs=5");
+        }
+    }
+
+    @Test
+    void everyMethodWritesAFitFolderThatEvalLdsReads() throws Exception {
+        for (String[] m : new String[][]{{"trak", "--proj-dim", "8", "--models", "2", "--train-on", "subsets"},
+                {"influence", "--damping", "0.01"}, {"gradient-dot", "--models", "2"},
+                {"trak", "--models", "2", "MLP"}, {"influence", "MLP"}}) {
+            boolean mlp = m[m.length - 1].equals("MLP");
+            if (mlp) {
+                m = java.util.Arrays.copyOf(m, m.length - 1);
+            }
+            Path st = mlp ? mlpStore : store;
+            Path ho = mlp ? mlpHeldOut : heldOut;
+            Path out = tmp.resolve("attr-" + m[0] + (mlp ? "-mlp" : ""));
+            String[] args = new String[m.length + 6];
+            args[0] = "attribute";
+            args[1] = "--method";
+            System.arraycopy(m, 0, args, 2, m.length);
+            System.arraycopy(new String[]{"--store", st.toString(), "--out", out.toString()}, 0, args, m.length + 2,
+                    4);
+            ok(args);
+            try (NpyArray w = NpyArray.open(out.resolve("weights.npy"))) {
+                assertArrayEquals(new long[]{200, 10}, w.shape());
+            }
+            assertTrue(Files.readString(out.resolve("attribute.json")).contains("\"method\" : \"" + m[0] + "\"")
+                    || Files.readString(out.resolve("attribute.json")).contains("\"method\":\"" + m[0] + "\""));
+            CliTest.Result r = CliTest.run("eval", "lds", "--model", out.toString(), "--held-out", ho.toString(),
+                    "--out", tmp.resolve("lds-" + out.getFileName()).toString());
+            assertEquals(ExitCodes.OK, r.code(), r.err());
+            assertTrue(r.out().contains("LDS over 10 targets and 30 held-out models"), r.out());
+        }
+    }
+
+    @Test
+    void badInputIsRefusedWithAClearError() throws Exception {
+        CliTest.Result r = CliTest.run("attribute", "--method", "trak", "--proj-dim", "22", "--store",
+                store.toString(), "--out", tmp.resolve("big").toString());
+        assertEquals(ExitCodes.INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("proj_dim: expected at most the parameter count 21"), r.err());
+        // 2 examples cannot span a 16-dimensional kernel
+        Path tiny = tmp.resolve("tiny");
+        Path csv2 = tmp.resolve("tiny.csv");
+        Files.writeString(csv2, "a,b,c,d,e,f,label\n" + "1,0,0,1,0,0,0\n0,1,0,0,1,0,1\n0,0,1,0,0,1,2\n");
+        ok("init", "--store", tiny.toString(), "--data", "csv:" + csv2, "--train", "0:2", "--target-data",
+                "csv:" + csv2, "--targets", "2:3", "--models", "2", "--seed", "1");
+        ok("train", "--store", tiny.toString(), "--learner", "softmax", "--rows", "1");
+        r = CliTest.run("attribute", "--method", "trak", "--proj-dim", "16", "--store", tiny.toString(), "--out",
+                tmp.resolve("singular").toString());
+        assertEquals(ExitCodes.INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("singular") && r.err().contains("--damping"), r.err());
+        assertTrue(!Files.exists(tmp.resolve("singular")));
+        r = CliTest.run("attribute", "--method", "tracin", "--store", store.toString(), "--out",
+                tmp.resolve("x").toString());
+        assertEquals(ExitCodes.USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("method must be one of [trak, influence, gradient-dot], got 'tracin'"), r.err());
+
+        Path ext = tmp.resolve("external");
+        ok("init", "--store", ext.toString(), "--data", "embedded", "--train", "50", "--targets", "5", "--models",
+                "3", "--seed", "1");
+        Files.writeString(ext.resolve("train.json"), "{\"learner\": \"external\", \"config\": {\"command\": \"true\"},"
+                + " \"kernel\": \"scalar\", \"provenance\": null}");
+        r = CliTest.run("attribute", "--method", "influence", "--store", ext.toString(), "--out",
+                tmp.resolve("y").toString());
+        assertEquals(ExitCodes.INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("needs the model's gradients") && r.err().contains("'external'"), r.err());
+    }
+}
