@@ -69,8 +69,10 @@ import java.util.concurrent.Future;
  * losses the cross-entropy) and use the training objective of the learner, including its weight decay as an L2
  * term; softmax regression gets the exact Hessian, the MLP conjugate gradient on Gauss-Newton Hessian-vector
  * products ({@link CgInfluence}). All methods predict the effect of including an example, so weights have the sign
- * of datamodels' weights; their scale is each method's own, and the bias centres the predictions at a mask of the
- * store's subset fraction alpha: {@code bias_t = mean output_t - alpha * sum_i weights[i, t]}.
+ * of datamodels' weights; their scale is each method's own. The bias anchors the predictions at the masks the
+ * attributed models were trained on: with {@code FULL}, the all-ones mask predicts the models' mean output
+ * ({@code bias_t = mean output_t - sum_i weights[i, t]}); with {@code SUBSETS}, a mask of the store's subset
+ * fraction alpha does ({@code bias_t = mean output_t - alpha * sum_i weights[i, t]}).
  */
 public final class Attributor {
     /** The store outputs an attribution can predict. */
@@ -325,12 +327,14 @@ public final class Attributor {
             }
         }
         float[] bias = new float[t];
+        // The fraction of the training set in the masks the attributed models saw: all of it, or alpha.
+        double anchor = o.trainOn() == AttributeOptions.TrainOn.FULL ? 1 : alpha;
         for (int j = 0; j < t; j++) {
             double s = 0;
             for (int i = 0; i < m; i++) {
                 s += w[i * t + j];
             }
-            bias[j] = (float) (outSum[j] / nm - alpha * s);
+            bias[j] = (float) (outSum[j] / nm - anchor * s);
         }
         for (float v : w) {
             if (!Float.isFinite(v)) {

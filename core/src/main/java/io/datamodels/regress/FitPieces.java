@@ -231,8 +231,9 @@ public final class FitPieces {
         float[] x = new float[CROSS_BLOCK_ROWS * PANEL];
         float[] tile = new float[PANEL * t];
         float[][] out = new float[p1 - p0][];
+        Gemm gemm = plan.kernel();
         for (int p = p0; p < p1; p++) {
-            Design.crossTile(src, rows, block, rws, e, p, plan.kernel(), x, tile);
+            Design.crossTile(src, rows, block, rws, e, p, gemm, x, tile);
             out[p - p0] = Arrays.copyOf(tile, (Math.min(plan.m(), (p + 1) * PANEL) - p * PANEL) * t);
         }
         return out;
