@@ -129,6 +129,13 @@ final class SparkFitCommand implements Callable<Integer> {
                     if (!(e instanceof org.apache.spark.SparkException)) {
                         throw e;
                     }
+                    StoreException refused = DistributedFit.refusal(e);
+                    if (refused != null) {
+                        StoreException x = new StoreException(refused.getMessage().lines().findFirst().orElse("")
+                                + "; " + outDir + " was not written");
+                        x.initCause(e);
+                        throw x;
+                    }
                     throw new java.io.IOException("the Spark job failed; " + outDir + " was not written: "
                             + e.getMessage().lines().findFirst().orElse(""), e);
                 }
