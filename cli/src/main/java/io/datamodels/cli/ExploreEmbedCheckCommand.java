@@ -4,6 +4,7 @@ import io.datamodels.Provenance;
 import io.datamodels.eval.ComponentCheck;
 import io.datamodels.explore.Embedding;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.regress.BaseSet;
 import io.datamodels.regress.FitException;
 import io.datamodels.regress.FitFolder;
 import io.datamodels.regress.Fitter;
@@ -56,7 +57,8 @@ final class ExploreEmbedCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ComponentCheck check = new ComponentCheck(component, k, endTargets, run.base, run.retrains, run.seed);
+        ComponentCheck check = new ComponentCheck(component, k, endTargets, BaseSet.parse(run.base), run.retrains,
+                run.seed);
         run.output.requireAbsent();
         Path storeDir = run.fittedStore(fit.fit, "--fit");
         Embedding.Component c = Embedding.readComponent(embed, component);

@@ -1,17 +1,14 @@
 package io.datamodels.cli;
 
-import io.datamodels.IndexRange;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.regress.FitException;
 import io.datamodels.regress.FitListener;
 import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
-import io.datamodels.regress.LassoConfig;
 import io.datamodels.store.Store;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -28,56 +25,11 @@ final class FitCommand implements Callable<Integer> {
     @Mixin
     SpecOption specFile;
 
-    @Option(names = "--x", defaultValue = "masks", description = "Mask key (default ${DEFAULT-VALUE}).")
-    String x;
-
-    @Option(names = "--y", defaultValue = "margins", description = "Output key (default ${DEFAULT-VALUE}).")
-    String y;
-
-    @Option(names = "--target-range", paramLabel = "A:B",
-            description = "Fit only target columns A..B-1 (default: all).")
-    String targets;
-
-    @Option(names = "--val-fraction", defaultValue = "" + LassoConfig.DEFAULT_VAL_FRACTION,
-            description = "Held-out fraction (default ${DEFAULT-VALUE}).")
-    double valFraction;
-
-    @Option(names = "--lambdas", defaultValue = "" + LassoConfig.DEFAULT_LAMBDAS,
-            description = "Path length (default ${DEFAULT-VALUE}).")
-    int lambdas;
-
-    @Option(names = "--lambda-ratio", defaultValue = "" + LassoConfig.DEFAULT_LAMBDA_RATIO,
-            description = "Smallest lambda / lambda_max (default ${DEFAULT-VALUE}).")
-    double ratio;
-
-    @Option(names = "--seed", defaultValue = "" + LassoConfig.DEFAULT_SEED,
-            description = "Split seed (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--tolerance", defaultValue = "" + LassoConfig.DEFAULT_TOLERANCE,
-            description = "Coordinate descent stops when max (delta w)^2 <= tolerance * var(y) (default ${DEFAULT-VALUE}).")
-    double tolerance;
-
-    @Option(names = "--patience", defaultValue = "" + LassoConfig.DEFAULT_PATIENCE,
-            description = "Stop a path after this many rises of validation MSE (default ${DEFAULT-VALUE}).")
-    int patience;
-
-    @Option(names = "--min-lambdas", defaultValue = "" + LassoConfig.DEFAULT_MIN_LAMBDAS,
-            description = "... but not before this many lambdas (default ${DEFAULT-VALUE}).")
-    int minLambdas;
+    @Mixin
+    FitModelOptions model;
 
     @Mixin
     ThreadsOption threads;
-
-    @Option(names = "--rows", paramLabel = "A:B",
-            description = "Use only the completed models among rows A..B-1; N alone means 0:N (default: all rows).")
-    String rows;
-
-    @Option(names = "--outlier-z", paramLabel = "Z", defaultValue = "" + LassoConfig.DEFAULT_OUTLIER_Z,
-            description = "Leave out models whose output on some fitted target is more than Z robust standard "
-                    + "deviations (1.4826 x MAD over models) from its median, e.g. diverged training runs; 0 keeps "
-                    + "all (default ${DEFAULT-VALUE}).")
-    double outlierZ;
 
     @Mixin
     OutputOptions output;
@@ -88,18 +40,11 @@ final class FitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        IndexRange range = targets == null ? null : RangeArg.parse(spec, "--target-range", targets);
-        IndexRange modelRows = rows == null ? null : RangeArg.parseRows(spec, "--rows", rows);
-        LassoConfig cfg = LassoConfig.defaults().with(lambdas, ratio, valFraction, seed)
-                .withTolerance(tolerance, patience, minLambdas).withThreads(threads.count()).withOutlierZ(outlierZ);
         Gemm gemm = Kernels.gemm();
         String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (Store s = specFile.open(store.store, false); Progress p = Progress.create(w, "fit", "targets")) {
-            if (modelRows != null) {
-                RangeArg.requireWithin(spec, "--rows", modelRows, s.numModels());
-            }
-            FitRequest req = FitRequest.builder().masksKey(x).outputsKey(y).targets(range).models(modelRows)
-                    .config(cfg).gemm(gemm).force(output.force).command(cmd).listener(new FitListener() {
+            FitRequest req = model.request(spec, s.numModels(), threads.count()).gemm(gemm).force(output.force)
+                    .command(cmd).listener(new FitListener() {
                         @Override
                         public void started(int n) {
                             p.start(n);
@@ -129,7 +74,7 @@ final class FitCommand implements Callable<Integer> {
             if (sum.modelsOutliers().length > 0) {
                 int[] o = sum.modelsOutliers();
                 w.printf("%d models left out as outliers (outputs more than %s robust sd from the median): %s%s%n",
-                        o.length, outlierZ, java.util.Arrays.toString(java.util.Arrays.copyOf(o, Math.min(o.length, 20))),
+                        o.length, model.outlierZ(), java.util.Arrays.toString(java.util.Arrays.copyOf(o, Math.min(o.length, 20))),
                         o.length > 20 ? " ..." : "");
             }
             if (sum.targetsAtPathEnd() > 0) {

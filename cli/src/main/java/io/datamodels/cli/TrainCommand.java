@@ -1,9 +1,6 @@
 package io.datamodels.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.datamodels.IndexRange;
-import io.datamodels.Json;
-import io.datamodels.learn.ExternalConfig;
 import io.datamodels.store.Store;
 import io.datamodels.train.LearnerKind;
 import io.datamodels.train.Runner;
@@ -11,14 +8,10 @@ import io.datamodels.train.TrainOptions;
 import io.datamodels.train.Training;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code datamodels train}: fills a store's rows, resumably, with a built-in or external learner. */
@@ -32,40 +25,11 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     SpecOption specFile;
 
-    @Option(names = "--learner", required = true, description = "mlp, softmax or external.")
-    String learner;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "Learner config (JSON object; fields override the defaults).")
-    Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Override one config field, e.g. --set epochs=5 --set hidden=[128,64]. Repeatable.")
-    List<String> sets = new ArrayList<>();
-
-    @Option(names = "--rows", paramLabel = "A:B",
-            description = "Train only rows (model indices) A..B-1; N alone means 0:N (default: every row).")
-    String rows;
+    @Mixin
+    LearnerOptions learner;
 
     @Mixin
     ThreadsOption threads;
-
-    @Option(names = "--retries", defaultValue = "" + TrainOptions.DEFAULT_RETRIES,
-            description = "Extra attempts for a failed model (default ${DEFAULT-VALUE}).")
-    int retries;
-
-    @Option(names = "--command", paramLabel = "CMD",
-            description = "External learner: shell command run per model, with {index} {seed} {mask} {out} (and "
-                    + "more, see the README) replaced.")
-    String command;
-
-    @Option(names = "--worker", paramLabel = "CMD",
-            description = "External learner: a long-lived worker command, one per thread, that trains model after "
-                    + "model through the line protocol of the README (instead of --command).")
-    String worker;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "External learner: seconds per model (default " + ExternalConfig.DEFAULT_TIMEOUT_SECONDS + ").")
-    Integer timeout;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -78,20 +42,13 @@ final class TrainCommand implements Callable<Integer> {
         if (t < 1) {
             throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + t);
         }
-        if (retries < 0) {
-            throw new ParameterException(spec.commandLine(), "--retries must be >= 0, got " + retries);
-        }
-        LearnerKind kind = LearnerKind.of(learner);
-        ObjectNode overrides = overrides();
+        int retries = learner.retries(spec);
+        LearnerKind kind = learner.kind();
+        ObjectNode overrides = learner.overrides(spec);
         try (Store s = specFile.open(store.store, true)) {
-            long from = 0;
-            long to = s.numModels();
-            if (rows != null) {
-                IndexRange r = RangeArg.parseRows(spec, "--rows", rows);
-                RangeArg.requireWithin(spec, "--rows", r, s.numModels());
-                from = r.from();
-                to = r.to();
-            }
+            long[] rows = learner.rows(spec, s.numModels());
+            long from = rows[0];
+            long to = rows[1];
             String cmd = "datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
             TrainOptions options = TrainOptions.builder(kind).config(overrides).threads(t).retries(retries)
                     .command(cmd).build();
@@ -145,17 +102,5 @@ final class TrainCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder();
         fields.forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append("--set ").append(k).append('=').append(v));
         return b.toString();
-    }
-
-    private ObjectNode overrides() throws Exception {
-        ObjectNode o = Json.object();
-        if (config != null) {
-            o.setAll(Json.readObject(config));
-        }
-        ConfigOverrides.apply(sets, o, spec);
-        if (command != null && worker != null) {
-            throw new ParameterException(spec.commandLine(), "--command and --worker: expected one of them, got both");
-        }
-        return ExternalConfig.setFields(o, command, worker, timeout);
     }
 }

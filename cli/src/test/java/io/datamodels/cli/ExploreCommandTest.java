@@ -258,7 +258,12 @@ class ExploreCommandTest {
                 fit.toString(), "--out", tmp.resolve("c4").toString());
         assertEquals(ExitCodes.INPUT, noEmbed.code(), noEmbed.err());
         assertTrue(noEmbed.err().contains("embed.json") && noEmbed.err().contains("explore embed"), noEmbed.err());
-        for (String d : new String[] {"c1", "c2", "c3", "c4"}) {
+        CliTest.Result base = CliTest.run("explore", "embed-check", "--fit", fit.toString(), "--embed", em.toString(),
+                "--base", "middle", "--out", tmp.resolve("c5").toString());
+        assertEquals(ExitCodes.INPUT, base.code(), base.err());
+        assertEquals(1, base.err().lines().count(), base.err());
+        assertTrue(base.err().contains("base must be one of [full, random], got 'middle'"), base.err());
+        for (String d : new String[] {"c1", "c2", "c3", "c4", "c5"}) {
             assertTrue(Files.notExists(tmp.resolve(d)), d);
         }
     }

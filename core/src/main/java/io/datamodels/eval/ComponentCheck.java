@@ -49,19 +49,22 @@ import java.util.Locale;
  * @param component  the component's index, as recorded (not used in the computation)
  * @param k          training examples removed at each end
  * @param endTargets targets at each end whose changes are averaged
- * @param base       "full" or "random" ({@link BaseSet})
+ * @param base       the base set the ends are removed from
  * @param retrains   models per arm, seeds shared across arms
  * @param seed       root seed of the retraining and of a random base
  */
-public record ComponentCheck(int component, int k, int endTargets, String base, int retrains, long seed) {
+public record ComponentCheck(int component, int k, int endTargets, BaseSet base, int retrains, long seed) {
     /** Names of the three arms, in the order of outputs.npy. */
     public static final List<String> ARMS = List.of("base", "remove_high", "remove_low");
     /** The summary file. */
     public static final String JSON = "component_check.json";
 
-    /** Checks the counts and the base name. */
+    /** Checks the counts and that there is a base set. */
     public ComponentCheck {
-        BaseSet.parse(base);
+        if (base == null) {
+            throw new IllegalArgumentException("base: expected one of " + java.util.Arrays.stream(BaseSet.values())
+                    .map(BaseSet::id).toList() + ", got none");
+        }
         if (k < 1) {
             throw new IllegalArgumentException("k must be >= 1, got " + k);
         }
@@ -174,7 +177,7 @@ public record ComponentCheck(int component, int k, int endTargets, String base, 
             throw new FitException("end targets: expected at most " + t / 2 + " (half of the " + t
                     + " fitted targets), got " + endTargets);
         }
-        BitMask baseMask = BaseSet.parse(base).mask(store, seed, m);
+        BitMask baseMask = base.mask(store, seed, m);
         int[] members = baseMask.indices();
         if (2 * k > members.length) {
             throw new FitException("k: expected at most " + members.length / 2 + " (half of the base set's "
@@ -271,7 +274,7 @@ public record ComponentCheck(int component, int k, int endTargets, String base, 
             arms.add(new ArmSummary(ARMS.get(a + 1), shift(removed[a], 0), Spread.of(ch), Spread.of(cl),
                     Spread.of(co), ph, pl, po, acc, dacc));
         }
-        Summary summary = new Summary(fitDir.toString(), embed, component, explained, k, endTargets, base,
+        Summary summary = new Summary(fitDir.toString(), embed, component, explained, k, endTargets, base.id(),
                 members.length, retrains, seed, fit.y(), t, fit.targetFrom(), shift(highTargets, fit.targetFrom()),
                 shift(lowTargets, fit.targetFrom()), baseAcc, arms,
                 "arms base / remove_high / remove_low: the base set, without its k members of largest loading, "

@@ -5,15 +5,21 @@ import io.datamodels.Json;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.store.Store;
+import io.datamodels.store.StoreException;
 import io.datamodels.store.npy.DType;
 import io.datamodels.store.npy.NpyArray;
 
 import java.io.IOException;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -168,6 +174,60 @@ public final class FitPieces {
     /** The plan of {@link #toJson}. */
     public static Plan fromJson(String json) throws IOException {
         return Json.parse("fit plan", json, Plan.class);
+    }
+
+    /** Rows of a plan whose mask and output bytes {@link #inputsFingerprint} reads, at most. */
+    static final int FINGERPRINT_ROWS = 8;
+
+    /**
+     * A SHA-256 (lower-case hex) of what identifies the store state that {@code plan} was made from, so that a piece
+     * run later or on another machine can check that it reads that store: the spec (rows, keys, shapes, dtypes), the
+     * store's own record {@code store.json} where it has one (sampling, data fingerprints, time of creation), the
+     * plan's keys, its model rows (train, validation, outliers) each with its completion flag, and the mask and
+     * output bytes of up to {@value #FINGERPRINT_ROWS} of those rows spread over them (all of them would cost as much
+     * as the fit). The folder's path is not part of it: a byte copy of the store elsewhere gives the same value. A
+     * replaced or re-initialised store, one with other rows, one where a row of the plan is not completed, or one
+     * whose sampled rows hold other bytes gives another.
+     *
+     * @throws StoreException where the store lacks the plan's keys
+     */
+    public static String inputsFingerprint(Store store, Plan plan) throws IOException {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
+        long n = store.numModels();
+        StringBuilder head = new StringBuilder();
+        head.append("spec ").append(Json.write(store.spec())).append('\n');
+        head.append("meta ").append(store.meta().map(Json::write).orElse("none")).append('\n');
+        head.append("keys ").append(plan.masksKey()).append(' ').append(plan.outputsKey()).append('\n');
+        sha.update(head.toString().getBytes(StandardCharsets.UTF_8));
+        ByteBuffer flags = ByteBuffer.allocate(5);
+        for (int[] part : List.of(plan.train(), plan.validation(), plan.outliers())) {
+            flags.clear().putInt(part.length);
+            sha.update(flags.array(), 0, 4);
+            for (int i : part) {
+                flags.clear().putInt(i).put((byte) (i < n && store.isCompleted(i) ? 1 : 0));
+                sha.update(flags.array());
+            }
+        }
+        NpyArray x = store.array(plan.masksKey());
+        NpyArray y = store.array(plan.outputsKey());
+        int total = plan.train().length + plan.validation().length;
+        int k = Math.min(FINGERPRINT_ROWS, total);
+        for (int s = 0; s < k; s++) {
+            int at = k == 1 ? 0 : (int) ((long) (total - 1) * s / (k - 1));
+            int row = at < plan.train().length ? plan.train()[at] : plan.validation()[at - plan.train().length];
+            for (NpyArray a : List.of(x, y)) {
+                if (row < a.rows()) {
+                    long bytes = a.rowElements() * a.dtype().size();
+                    sha.update(a.data().asSlice(row * bytes, bytes).asByteBuffer());
+                }
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     private static StoreRows rows(Store store, Plan plan) throws IOException {

@@ -3,6 +3,7 @@ package io.datamodels.eval;
 import io.datamodels.Json;
 import io.datamodels.Provenance;
 import io.datamodels.kernel.Kernels;
+import io.datamodels.regress.BaseSet;
 import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
 import io.datamodels.regress.LassoConfig;
@@ -242,7 +243,7 @@ class RetrainEvalTest {
                         Provenance.now("none", "test"));
         double[] ld = io.datamodels.store.npy.Npy.readDoubles(em.resolve("pca_loadings.npy"));
         double[] sc = io.datamodels.store.npy.Npy.readDoubles(em.resolve("pca_scores.npy"));
-        for (String base : new String[] {"full", "random"}) {
+        for (BaseSet base : BaseSet.values()) {
             int c = 1;
             var comp = io.datamodels.explore.Embedding.readComponent(em, c);
             int k = 4;
@@ -251,12 +252,13 @@ class RetrainEvalTest {
             ComponentCheck.Result r;
             try (Store s = Store.open(store, false)) {
                 r = check.run(fit, s, comp.loadings(), comp.scores(), comp.explained(), em.toString(),
-                        tmp.resolve("cc-" + base + ".work"), Kernels.gemm(), 2, QUIET);
+                        tmp.resolve("cc-" + base.id() + ".work"), Kernels.gemm(), 2, QUIET);
             }
-            Path out = tmp.resolve("cc-" + base);
+            Path out = tmp.resolve("cc-" + base.id());
             ComponentCheck.Summary sum = ComponentCheck.write(r, out, false, Provenance.now("none", "test"));
+            assertEquals(base.id(), sum.base(), "component_check.json's base");
             // Oracle: the base set's members, and their loadings on component c sorted here.
-            BitMask baseMask = base.equals("full") ? full() : new Sampling(Sampling.BERNOULLI, 0.5, 21, M).mask(0);
+            BitMask baseMask = base == BaseSet.FULL ? full() : new Sampling(Sampling.BERNOULLI, 0.5, 21, M).mask(0);
             List<Integer> members = new ArrayList<>();
             for (int j : baseMask.indices()) {
                 members.add(j);
@@ -323,7 +325,7 @@ class RetrainEvalTest {
                 assertEquals(retrains, as.accuracyChange().perSeed().length);
             }
             // The first of the two ends holds the examples pushing the high-end target up: removing them lowers it.
-            assertTrue(sum.arms().get(0).changeHigh().mean() < sum.arms().get(1).changeHigh().mean(), base);
+            assertTrue(sum.arms().get(0).changeHigh().mean() < sum.arms().get(1).changeHigh().mean(), base.id());
             List<String> csv = Files.readAllLines(out.resolve("component_check.csv"));
             assertEquals(1 + 2 * retrains, csv.size());
             assertEquals(T + 1, Files.readAllLines(out.resolve("target_changes.csv")).size());

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
@@ -85,5 +86,75 @@ class FitPiecesTest {
                     () -> FitPieces.finish(st, req, plan, tmp.resolve("x"), slices.subList(0, 2), 1.0));
         }
         io.datamodels.testing.FitFolders.assertSameFit(local, pieces);
+    }
+
+    /** Flips the bits {@code mask} of byte {@code at} of the data of the .npy file {@code f} ({@code dataBytes} at its end). */
+    private static void flipDataByte(Path f, long dataBytes, long at, int mask) throws Exception {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            long pos = ch.size() - dataBytes + at;
+            ch.read(b, pos);
+            b.put(0, (byte) (b.get(0) ^ mask));
+            ch.write(b.rewind(), pos);
+        }
+    }
+
+    private static Path copy(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (java.util.stream.Stream<Path> s = Files.list(from)) {
+            for (Path f : s.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to;
+    }
+
+    private static String fingerprint(Path store, FitPieces.Plan plan) throws Exception {
+        try (Store st = Store.open(store, false)) {
+            return FitPieces.inputsFingerprint(st, plan);
+        }
+    }
+
+    @Test
+    void theInputsFingerprintIdentifiesTheStoreStateAPlanWasMadeFrom() throws Exception {
+        int m = 40;
+        int t = 3;
+        int n = 120;
+        Synthetic syn = new Synthetic(m, t, 4, 0.7, 1.0, 0.5, 8);
+        Path a = tmp.resolve("a");
+        syn.writeStore(a, n, Set.of(5));
+        FitRequest req = FitRequest.builder().outputsKey("y").config(FitterTest.cfg()).command("test").build();
+        FitPieces.Plan plan;
+        String fp;
+        try (Store st = Store.open(a, false)) {
+            plan = FitPieces.plan(st, req);
+            fp = FitPieces.inputsFingerprint(st, plan);
+        }
+        assertEquals(64, fp.length());
+        assertEquals(fp, fingerprint(a, plan), "the same store, opened again");
+        assertEquals(fp, fingerprint(copy(a, tmp.resolve("copy")), plan), "a byte copy at another path");
+
+        // A row of the plan no longer completed (its flag cleared in a copy).
+        int row = plan.validation()[plan.validation().length / 2];
+        Path open = copy(a, tmp.resolve("open"));
+        flipDataByte(open.resolve("_completed.npy"), n, row, 1);
+        assertNotEquals(fp, fingerprint(open, plan), "row " + row + " not completed");
+
+        // Other output bytes in a row the fingerprint samples (the first train row), in a copy.
+        Path other = copy(a, tmp.resolve("other"));
+        flipDataByte(other.resolve("y.npy"), (long) n * t * 4, (long) plan.train()[0] * t * 4 + 1, 0x10);
+        assertNotEquals(fp, fingerprint(other, plan), "other outputs");
+
+        // The same experiment made again (store.json's time of creation), and one with a row more.
+        Path again = tmp.resolve("again");
+        syn.writeStore(again, n, Set.of(5));
+        try (Store st = Store.open(again, false)) {
+            assertEquals(plan.train().length, FitPieces.plan(st, req).train().length);
+        }
+        assertNotEquals(fp, fingerprint(again, plan), "re-initialised");
+        Path grown = tmp.resolve("grown");
+        syn.writeStore(grown, n + 1, Set.of(5));
+        assertNotEquals(fp, fingerprint(grown, plan), "one row more");
     }
 }

@@ -28,7 +28,10 @@ public final class DistributedTraining {
     private DistributedTraining() {
     }
 
-    /** What a whole job did: its tasks' outcomes, and the rows of the range not completed afterwards. */
+    /**
+     * What a whole job did: its tasks' outcomes, the models that failed every retry and are not completed at the
+     * end of the job (index to reason), and the rows of the range not completed afterwards.
+     */
     public record Result(List<PartitionTrainer.Outcome> tasks, Map<Long, String> failures, long stored,
                          long skipped, long notCompleted, double seconds) {
         /** Models trained per hour of wall-clock time over the whole job. */
@@ -106,20 +109,33 @@ public final class DistributedTraining {
             Sessions.closeAll();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        try (Store store = Store.open(Path.of(job.store()), false)) {
+            return result(outcomes, store, from, to, seconds);
+        }
+    }
+
+    /**
+     * The job's result from its tasks' outcomes and the store's completion flags at its end: a model that one
+     * attempt reported failed but another attempt (a retry or speculative copy of the task) completed is not a
+     * failure, so only rows of {@code [from, to)} not completed now are listed.
+     */
+    static Result result(List<PartitionTrainer.Outcome> outcomes, Store store, long from, long to, double seconds) {
         Map<Long, String> failures = new TreeMap<>();
         long stored = 0;
         long skipped = 0;
         for (PartitionTrainer.Outcome o : outcomes) {
-            failures.putAll(o.failures());
+            o.failures().forEach((i, why) -> {
+                if (!store.isCompleted(i)) {
+                    failures.put(i, why);
+                }
+            });
             stored += o.stored();
             skipped += o.skipped();
         }
         long open = 0;
-        try (Store store = Store.open(Path.of(job.store()), false)) {
-            for (long i = from; i < to; i++) {
-                if (!store.isCompleted(i)) {
-                    open++;
-                }
+        for (long i = from; i < to; i++) {
+            if (!store.isCompleted(i)) {
+                open++;
             }
         }
         return new Result(new ArrayList<>(outcomes), failures, stored, skipped, open, seconds);

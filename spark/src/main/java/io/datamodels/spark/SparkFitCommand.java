@@ -1,15 +1,15 @@
 package io.datamodels.spark;
 
-import io.datamodels.IndexRange;
+import io.datamodels.cli.FitModelOptions;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.regress.FitPieces;
 import io.datamodels.regress.FitRequest;
 import io.datamodels.regress.Fitter;
-import io.datamodels.regress.LassoConfig;
 import io.datamodels.store.Store;
 import io.datamodels.store.StoreException;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -32,50 +32,8 @@ final class SparkFitCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace an existing --out.")
     boolean force;
 
-    @Option(names = "--x", defaultValue = "masks", description = "Mask key (default ${DEFAULT-VALUE}).")
-    String x;
-
-    @Option(names = "--y", defaultValue = "margins", description = "Output key (default ${DEFAULT-VALUE}).")
-    String y;
-
-    @Option(names = "--target-range", paramLabel = "A:B", description = "Fit only target columns A..B-1.")
-    String targets;
-
-    @Option(names = "--rows", paramLabel = "A:B", description = "Use only the completed models among rows A..B-1.")
-    String rows;
-
-    @Option(names = "--val-fraction", defaultValue = "" + LassoConfig.DEFAULT_VAL_FRACTION,
-            description = "Held-out fraction (default ${DEFAULT-VALUE}).")
-    double valFraction;
-
-    @Option(names = "--lambdas", defaultValue = "" + LassoConfig.DEFAULT_LAMBDAS,
-            description = "Path length (default ${DEFAULT-VALUE}).")
-    int lambdas;
-
-    @Option(names = "--lambda-ratio", defaultValue = "" + LassoConfig.DEFAULT_LAMBDA_RATIO,
-            description = "Smallest lambda / lambda_max (default ${DEFAULT-VALUE}).")
-    double ratio;
-
-    @Option(names = "--seed", defaultValue = "" + LassoConfig.DEFAULT_SEED,
-            description = "Split seed (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--tolerance", defaultValue = "" + LassoConfig.DEFAULT_TOLERANCE,
-            description = "Coordinate descent tolerance (default ${DEFAULT-VALUE}).")
-    double tolerance;
-
-    @Option(names = "--patience", defaultValue = "" + LassoConfig.DEFAULT_PATIENCE,
-            description = "Stop a path after this many rises of validation MSE (default ${DEFAULT-VALUE}).")
-    int patience;
-
-    @Option(names = "--min-lambdas", defaultValue = "" + LassoConfig.DEFAULT_MIN_LAMBDAS,
-            description = "... but not before this many lambdas (default ${DEFAULT-VALUE}).")
-    int minLambdas;
-
-    @Option(names = "--outlier-z", paramLabel = "Z", defaultValue = "" + LassoConfig.DEFAULT_OUTLIER_Z,
-            description = "Leave out models with an output more than Z robust sd from the median; 0 keeps all "
-                    + "(default ${DEFAULT-VALUE}).")
-    double outlierZ;
+    @Mixin
+    FitModelOptions model;
 
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master (default: the one spark-submit gives, else local[*]).")
@@ -99,19 +57,12 @@ final class SparkFitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        IndexRange range = targets == null ? null : IndexRange.parse("--target-range", targets);
-        IndexRange modelRows = rows == null ? null : IndexRange.parse("--rows", rows);
-        LassoConfig cfg = LassoConfig.defaults().with(lambdas, ratio, valFraction, seed)
-                .withTolerance(tolerance, patience, minLambdas).withThreads(threads).withOutlierZ(outlierZ);
         Path dir = store.toAbsolutePath().normalize();
         Path outDir = out.toAbsolutePath().normalize();
         String cmd = "datamodels spark " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (Store s = Store.open(dir, false)) {
-            if (modelRows != null && modelRows.to() > s.numModels()) {
-                throw new StoreException("--rows: expected a range within [0, " + s.numModels() + "], got " + rows);
-            }
-            FitRequest req = FitRequest.builder().masksKey(x).outputsKey(y).targets(range).models(modelRows)
-                    .config(cfg).gemm(Kernels.gemm()).force(force).command(cmd).build();
+            FitRequest req = model.request(spec, s.numModels(), threads).gemm(Kernels.gemm()).force(force)
+                    .command(cmd).build();
             // Everything the fit can refuse is refused here, before a context exists.
             FitPieces.Plan plan = FitPieces.plan(s, req);
             io.datamodels.store.AtomicFiles.requireAbsent(outDir, force);
@@ -128,6 +79,13 @@ final class SparkFitCommand implements Callable<Integer> {
                 } catch (Exception e) {
                     if (!(e instanceof org.apache.spark.SparkException)) {
                         throw e;
+                    }
+                    StoreException refused = DistributedFit.refusal(e);
+                    if (refused != null) {
+                        StoreException x = new StoreException(refused.getMessage().lines().findFirst().orElse("")
+                                + "; " + outDir + " was not written");
+                        x.initCause(e);
+                        throw x;
                     }
                     throw new java.io.IOException("the Spark job failed; " + outDir + " was not written: "
                             + e.getMessage().lines().findFirst().orElse(""), e);

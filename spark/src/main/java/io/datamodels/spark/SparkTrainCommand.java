@@ -1,25 +1,18 @@
 package io.datamodels.spark;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
-import io.datamodels.ConfigException;
-import io.datamodels.IndexRange;
-import io.datamodels.Json;
-import io.datamodels.learn.ExternalConfig;
+import io.datamodels.cli.LearnerOptions;
 import io.datamodels.store.Store;
 import io.datamodels.train.LearnerKind;
-import io.datamodels.train.TrainOptions;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -32,18 +25,8 @@ final class SparkTrainCommand implements Callable<Integer> {
             description = "The experiment store folder, as the executors see it.")
     Path store;
 
-    @Option(names = "--learner", required = true, description = "mlp, softmax or external.")
-    String learner;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "Learner config (JSON object; fields override the defaults).")
-    Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Override one config field, e.g. --set epochs=5. Repeatable.")
-    List<String> sets = new ArrayList<>();
-
-    @Option(names = "--rows", paramLabel = "A:B", description = "Train only rows A..B-1 (default: every row).")
-    String rows;
+    @Mixin
+    LearnerOptions learner;
 
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master: local[N], local[N,F] (F attempts per task), spark://HOST:PORT, yarn, "
@@ -58,19 +41,6 @@ final class SparkTrainCommand implements Callable<Integer> {
             description = "Training threads per task (default ${DEFAULT-VALUE}; match spark.task.cpus).")
     int threads;
 
-    @Option(names = "--retries", defaultValue = "" + TrainOptions.DEFAULT_RETRIES,
-            description = "Extra attempts for a failed model within a task (default ${DEFAULT-VALUE}).")
-    int retries;
-
-    @Option(names = "--command", paramLabel = "CMD", description = "External learner: shell command run per model.")
-    String command;
-
-    @Option(names = "--worker", paramLabel = "CMD", description = "External learner: a long-lived worker command.")
-    String worker;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "External learner: seconds per model.")
-    Integer timeout;
-
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -80,30 +50,22 @@ final class SparkTrainCommand implements Callable<Integer> {
         if (threads < 1) {
             throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
         }
-        if (retries < 0) {
-            throw new ParameterException(spec.commandLine(), "--retries must be >= 0, got " + retries);
-        }
+        int retries = learner.retries(spec);
         if (tasks != null && tasks < 1) {
             throw new ParameterException(spec.commandLine(), "--tasks must be >= 1, got " + tasks);
         }
-        LearnerKind kind = LearnerKind.of(learner);
+        LearnerKind kind = learner.kind();
+        ObjectNode overrides = learner.overrides(spec);
         Path dir = store.toAbsolutePath().normalize();
-        long from = 0;
+        long from;
         long to;
         try (Store s = Store.open(dir, false)) {
-            to = s.numModels();
-            if (rows != null) {
-                IndexRange r = IndexRange.parse("--rows", rows);
-                if (r.to() > s.numModels()) {
-                    throw new ParameterException(spec.commandLine(), "--rows: expected a range within [0, "
-                            + s.numModels() + "], got " + rows);
-                }
-                from = r.from();
-                to = r.to();
-            }
+            long[] rows = learner.rows(spec, s.numModels());
+            from = rows[0];
+            to = rows[1];
         }
         String cmd = "datamodels spark " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        TrainJob job = new TrainJob(dir.toString(), kind.jsonName(), overrides().toString(), threads, retries, null,
+        TrainJob job = new TrainJob(dir.toString(), kind.jsonName(), overrides.toString(), threads, retries, null,
                 cmd);
         long todo = DistributedTraining.prepare(job, from, to);
         try (JavaSparkContext sc = SparkMain.context(master, "datamodels spark train")) {
@@ -140,27 +102,5 @@ final class SparkTrainCommand implements Callable<Integer> {
             out.flush();
         }
         return SparkMain.OK;
-    }
-
-    private ObjectNode overrides() throws Exception {
-        ObjectNode o = config == null ? Json.object() : Json.readObject(config);
-        for (String kv : sets) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw new ParameterException(spec.commandLine(), "--set: expected KEY=VALUE, got '" + kv + "'");
-            }
-            String text = kv.substring(eq + 1);
-            JsonNode v;
-            try {
-                v = Json.parseTree("--set", text);
-            } catch (ConfigException notJson) {
-                v = TextNode.valueOf(text);
-            }
-            o.set(kv.substring(0, eq).strip(), v.isMissingNode() ? TextNode.valueOf(text) : v);
-        }
-        if (command != null && worker != null) {
-            throw new ParameterException(spec.commandLine(), "--command and --worker: expected one of them, got both");
-        }
-        return ExternalConfig.setFields(o, command, worker, timeout);
     }
 }

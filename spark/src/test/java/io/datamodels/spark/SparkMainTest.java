@@ -104,6 +104,39 @@ class SparkMainTest {
         assertFalse(Files.exists(tmp.resolve("dm")));
     }
 
+    /**
+     * The options {@code spark train} and {@code spark fit} share with {@code train} and {@code fit} (picocli mixins of
+     * the CLI) are read the same way: {@code --rows N} means 0:N, and a bad value gets the CLI's message (exit 2).
+     */
+    @Test
+    void sharedOptionsAreReadAsTheCliReadsThem() throws IOException {
+        Path s = Stores.init(tmp.resolve("s"), 4);
+        String[][] cases = {
+                {"fit", "--store", s.toString(), "--out", tmp.resolve("dm").toString(), "--rows", "9"},
+                {"fit", "--store", s.toString(), "--out", tmp.resolve("dm").toString(), "--target-range", "3-5"},
+                {"train", "--store", s.toString(), "--learner", "softmax", "--rows", "2:x"},
+                {"train", "--store", s.toString(), "--learner", "softmax", "--rows", "5"},
+                {"train", "--store", s.toString(), "--learner", "softmax", "--retries", "-1"},
+        };
+        for (String[] args : cases) {
+            ByteArrayOutputStream cliErr = new ByteArrayOutputStream();
+            int cliCode = io.datamodels.cli.Main.run(new PrintStream(new ByteArrayOutputStream(), true,
+                    StandardCharsets.UTF_8), new PrintStream(cliErr, true, StandardCharsets.UTF_8), args);
+            String cliLine = cliErr.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("");
+            String[] sparkArgs = java.util.Arrays.copyOf(args, args.length + 2);
+            sparkArgs[args.length] = "--master";
+            sparkArgs[args.length + 1] = "local[2]";
+            Run r = run(sparkArgs);
+            assertEquals(2, cliCode, String.join(" ", args) + ": " + cliLine);
+            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
+            String message = cliLine.substring(cliLine.indexOf(": ") + 2);
+            assertTrue(message.startsWith("--"), cliLine);
+            assertEquals("spark " + args[0] + ": " + message, r.err().lines().findFirst().orElse(""), cliLine);
+            assertEquals(0, r.contexts(), "no Spark context was started");
+        }
+        assertFalse(Files.exists(tmp.resolve("dm")));
+    }
+
     @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
     void aDeterministicModelFailureIsReportedWithItsIndexAfterOneJob() throws Exception {

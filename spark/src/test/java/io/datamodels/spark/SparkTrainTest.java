@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -132,5 +133,27 @@ class SparkTrainTest {
         assertTrue(e.getMessage().startsWith(noSpec.resolve(Store.SPEC_FILE) + ": not readable on executor host "),
                 e.getMessage());
         Reach.check(sc, java.util.List.of(new Reach.Need(reference.toString(), Store.SPEC_FILE, true)));
+    }
+
+    /**
+     * The job's report lists only models not completed at its end: a model that the attempt whose outcome Spark kept
+     * reported failed, but that another attempt of the task (a speculative copy) completed, is not a failure.
+     */
+    @Test
+    void aFailureThatAnotherAttemptRepairedIsNotReported() throws Exception {
+        Path s = Stores.init(tmp.resolve("repaired"), 6);
+        PartitionTrainer.Outcome trained = new PartitionTrainer(Stores.job(s), TaskHook.NONE).train(0, 4);
+        assertEquals(4, trained.stored());
+        try (Store st = Store.open(s, false)) {
+            // Kept outcomes: the first task's attempt failed model 1, which its other attempt completed; the second
+            // task's failed model 4, which no attempt completed (nor model 5, which the failing attempt never reached).
+            List<PartitionTrainer.Outcome> kept = List.of(
+                    new PartitionTrainer.Outcome(0, 3, 2, 0, Map.of(1L, "injected: out of memory"), 1.0),
+                    new PartitionTrainer.Outcome(3, 6, 1, 0, Map.of(4L, "margins.npy: dtype"), 1.0));
+            DistributedTraining.Result r = DistributedTraining.result(kept, st, 0, 6, 2.0);
+            assertEquals(Map.of(4L, "margins.npy: dtype"), r.failures());
+            assertEquals(2, r.notCompleted());
+            assertEquals(3, r.stored());
+        }
     }
 }
