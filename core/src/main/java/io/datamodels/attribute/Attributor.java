@@ -109,7 +109,8 @@ public final class Attributor {
      * @param trainOn             full or subsets
      * @param parameters          parameters per model P
      * @param projDim             TRAK's k (0 for the other methods)
-     * @param projection          TRAK's projection entries (a fresh projection per model, seeded by the root seed and the model index)
+     * @param projection          TRAK's projection entries (a fresh projection per model, seeded by the root seed
+     *                            and the model index)
      * @param damping             lambda in effect
      * @param seed                the root seed of projection and full-data models
      * @param targetFrom          first target
