@@ -29,7 +29,9 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -57,9 +59,11 @@ import java.util.concurrent.Future;
  *   <li>The kernel: MadryLab's code takes {@code lambda_reg = 0} by default and inverts in float; here the kernel
  *   is formed in float and factorised by Cholesky in double, with {@code damping} on the diagonal (default 0), and a
  *   singular kernel is an error, not a pseudo-inverse.</li>
- *   <li>The projection: entries {@code +-1/sqrt(k)} (or {@code N(0, 1/k)}), one projection for every model of the
- *   ensemble (MadryLab's code uses one seed for all models too); scaling by {@code 1/sqrt(k)} changes nothing but
- *   the meaning of {@code damping}.</li>
+ *   <li>The projection: entries {@code +-1/sqrt(k)} (or {@code N(0, 1/k)}), a fresh projection for every model of
+ *   the ensemble (seeded from the root seed and the model index, {@link Projector#forModel}), as in MadryLab's code
+ *   and dattri; the training and target gradients of one model share its projection. Both references also divide
+ *   the gradients by sqrt(P); like the scaling by {@code 1/sqrt(k)}, that changes nothing but the meaning of
+ *   {@code damping}.</li>
  *   <li>The output: {@code f = log(p / (1 - p))} of the correct class, as both, also when the store's output is a
  *   margin or a probability; for {@code losses} (the cross-entropy, a decreasing function of f) the scores change
  *   sign.</li>
@@ -75,6 +79,10 @@ import java.util.concurrent.Future;
  * fraction alpha does ({@code bias_t = mean output_t - alpha * sum_i weights[i, t]}).
  */
 public final class Attributor {
+    /** One model's contribution, held until every earlier model's has been added. */
+    private record ModelPart(float[] part, double[] q, double[] out) {
+    }
+
     /** The store outputs an attribution can predict. */
     public static final Set<String> OUTPUT_KEYS = Set.of("margins", "probs", "losses");
     /** The extra file of the fit folder: the method, its options and costs. */
@@ -101,7 +109,8 @@ public final class Attributor {
      * @param trainOn             full or subsets
      * @param parameters          parameters per model P
      * @param projDim             TRAK's k (0 for the other methods)
-     * @param projection          TRAK's projection entries
+     * @param projection          TRAK's projection entries (a fresh projection per model, seeded by the root seed
+     *                            and the model index)
      * @param damping             lambda in effect
      * @param seed                the root seed of projection and full-data models
      * @param targetFrom          first target
@@ -235,7 +244,6 @@ public final class Attributor {
         double damping = o.effectiveDamping();
         final int kDim = k;
         double l2 = learner.config().weightDecay();
-        Projector proj = k > 0 ? new Projector(o.seed(), k, o.projection()) : null;
         float[] sum = new float[Math.multiplyExact(m, t)];
         double[] qSum = new double[m];
         double[] outSum = new double[t];
@@ -245,7 +253,11 @@ public final class Attributor {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(o.threads(), o.models()));
         try {
             List<Future<?>> futures = new ArrayList<>();
-            for (ModelTask task : tasks) {
+            Map<Integer, ModelPart> pending = new HashMap<>();
+            int[] nextPos = {0};
+            for (int ti = 0; ti < tasks.size(); ti++) {
+                ModelTask task = tasks.get(ti);
+                int pos = ti;
                 futures.add(pool.submit(() -> {
                     long c0 = mx.getCurrentThreadCpuTime();
                     Network net = learner.trainNetwork(task);
@@ -257,6 +269,7 @@ public final class Attributor {
                     ExampleGradients gt = ExampleGradients.of(net, xt, yt, t, targetFn, o.gemm());
                     switch (o.method()) {
                         case TRAK -> {
+                            Projector proj = Projector.forModel(o.seed(), task.index(), kDim, o.projection());
                             ExampleGradients g = ExampleGradients.of(net, x, y, m, ExampleGradients.Fn.LOG_ODDS,
                                     o.gemm());
                             part = Scores.trak(g.project(proj, o.gemm()), m, gt.project(proj, o.gemm()), t, kDim,
@@ -279,17 +292,26 @@ public final class Attributor {
                         default -> throw new IllegalStateException();
                     }
                     long c2 = mx.getCurrentThreadCpuTime();
+                    double[] outputs = new double[t];
+                    for (int j = 0; j < t; j++) {
+                        outputs[j] = gt.output(o.outputKey(), j);
+                    }
                     synchronized (sum) {
-                        for (int i = 0; i < part.length; i++) {
-                            sum[i] += part[i];
-                        }
-                        if (q != null) {
-                            for (int i = 0; i < m; i++) {
-                                qSum[i] += q[i];
+                        // Summed in model order, whatever order the threads finish in: the result is bit-identical
+                        // for any thread count.
+                        pending.put(pos, new ModelPart(part, q, outputs));
+                        for (ModelPart next; (next = pending.remove(nextPos[0])) != null; nextPos[0]++) {
+                            for (int i = 0; i < next.part().length; i++) {
+                                sum[i] += next.part()[i];
                             }
-                        }
-                        for (int j = 0; j < t; j++) {
-                            outSum[j] += gt.output(o.outputKey(), j);
+                            if (next.q() != null) {
+                                for (int i = 0; i < m; i++) {
+                                    qSum[i] += next.q()[i];
+                                }
+                            }
+                            for (int j = 0; j < t; j++) {
+                                outSum[j] += next.out()[j];
+                            }
                         }
                         cpu[0] += (c1 - c0) / 1e9;
                         cpu[1] += (c2 - c1) / 1e9;

@@ -8,11 +8,19 @@ import io.datamodels.subset.SeedStream;
  * projected gradients approximate those of the gradients (Johnson-Lindenstrauss). Row {@code p} comes from its own
  * stream {@code SeedStream(seed, p, SALT)}, so R is a function of (seed, P, k) alone and any block of rows can be
  * generated when needed: the matrix is never held whole (an MLP's would take P * k * 4 bytes).
+ *
+ * <p>An ensemble draws a fresh projection for every model, as TRAK's reference code and dattri do: {@link #forModel}
+ * derives model {@code i}'s seed as the first value of {@code SeedStream(seed, i, MODEL_SALT)}. With one projection
+ * shared by all models, the members of an ensemble of near-identical models (a convex learner) give near-identical
+ * terms and the average is no better than one model; independent projections average out the projection's own
+ * error.
  */
 final class Projector {
     /** Parameters per projected block (gradient columns multiplied at once). */
     static final int BLOCK = 1024;
     static final long SALT = 0x50524F4AL; // "PROJ"
+    /** Salt of the per-model projection seeds. */
+    static final long MODEL_SALT = 0x50524F4A4DL; // "PROJM"
 
     private final long seed;
     private final int dim;
@@ -25,6 +33,11 @@ final class Projector {
         this.seed = seed;
         this.dim = dim;
         this.kind = kind;
+    }
+
+    /** The projection of model {@code model} of an ensemble with root seed {@code seed}. */
+    static Projector forModel(long seed, long model, int dim, AttributeOptions.Projection kind) {
+        return new Projector(new SeedStream(seed, model, MODEL_SALT).nextLong(), dim, kind);
     }
 
     int dim() {
