@@ -16,3 +16,22 @@ cpu() {
   python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(j['train_cpu_seconds']+j['attribute_cpu_seconds'])" \
     "$1/attribute.json"
 }
+# timed_train STORE ARGS...: 'datamodels train' on STORE, appending "rows_trained cpu_seconds" to STORE.train-cpu
+# (rows completed by this run, user + system CPU of the run), so that resumed runs add up.
+timed_train() {
+  local store=$1; shift
+  local before after
+  before=$(completed "$store")
+  /usr/bin/time -f "%U %S" -o "$store.time.tmp" $dm train --store "$store" "$@" | tail -n 1
+  after=$(completed "$store")
+  echo "$((after - before)) $(awk '{print $1 + $2}' "$store.time.tmp")" >> "$store.train-cpu"
+  rm -f "$store.time.tmp"
+}
+# completed STORE: rows completed
+completed() {
+  python3 -c "import numpy as np,sys; print(int(np.asarray(np.load(sys.argv[1] + '/_completed.npy', mmap_mode='r')).sum()))" "$1"
+}
+# per_model_train STORE: CPU-seconds per model of the store's own training (batched, as 'train' runs it)
+per_model_train() {
+  awk '{r += $1; c += $2} END {if (r > 0) print c / r; else print "none"}' "$1.train-cpu" 2>/dev/null || echo none
+}

@@ -12,8 +12,10 @@
 # (experiments/gather_result.py of TRAIS-Lab/dattri): influence and gradient dot products use a model trained on all
 # 5,000 examples, with the damping searched over a grid on the ground truth itself and the best reported (here each
 # damping is listed); TRAK uses M models trained on half subsets (here the store's own models, --train-on subsets)
-# and a projection to k = 512; CG stops after 10 iterations (dattri's max_iter). Results: runs/mnist/RECIPE-results.csv (method,budget,lds,lds_low,lds_high,
-# cpu_seconds). DM=./datamodels by default; SIZES overrides the datamodels scan.
+# and a projection to k = 512 (a fresh projection per model, as dattri); CG stops after 10 iterations (dattri's
+# max_iter). Results: runs/mnist/RECIPE-results.csv (method,budget,lds,lds_low,lds_high,cpu_seconds; for datamodels
+# N times the CPU-seconds per model of the store's own training, plus the fit). DM=./datamodels by default; SIZES
+# overrides the datamodels scan, DAMPINGS the influence grid; NO_TRAIN=1 uses the store's rows completed so far.
 set -euo pipefail
 recipe=$1; n=$2; subsets=$3; runs=$4; shift 4
 trak_ms=${*:-10 50}
@@ -37,13 +39,14 @@ mkdir -p "$d"
   --sampler exact --alpha 0.5 --output losses --output train_accuracy --seed 1
 # shellcheck disable=SC2086
 $dm train --store "$held" --learner $learner $cfg --set runs_per_mask="$runs" --threads 2 | tail -n 1
-[ -f "$store/spec.json" ] || $dm init --store "$store" --data $data --train 5000 --targets 500 --models "$n" \
-  --sampler exact --alpha 0.5 --output losses --output train_accuracy --seed 0
-# shellcheck disable=SC2086
-$dm train --store "$store" --learner $learner $cfg --threads 2 | tail -n 1
-[ -f "$csv" ] || echo "method,budget,lds,lds_low,lds_high,cpu_seconds" > "$csv"
 # shellcheck source=docs/experiments/attribute-lib.sh
 . "$(dirname "$0")/attribute-lib.sh"
+[ -f "$store/spec.json" ] || $dm init --store "$store" --data $data --train 5000 --targets 500 --models "$n" \
+  --sampler exact --alpha 0.5 --output losses --output train_accuracy --seed 0
+# NO_TRAIN=1 uses the store's models completed so far (rows 0 .. N-1 of an interrupted run), SIZES up to that N
+# shellcheck disable=SC2086
+[ -n "${NO_TRAIN:-}" ] || timed_train "$store" --learner $learner $cfg --threads 2
+[ -f "$csv" ] || echo "method,budget,lds,lds_low,lds_high,cpu_seconds" > "$csv"
 attr() {  # out, label, budget, method, options...
   local out=$1 label=$2 budget=$3; shift 3
   [ -f "$out/attribute.json" ] || $dm attribute --method "$@" --store "$store" --output losses --threads 2 \
@@ -62,6 +65,9 @@ attr "$d/$recipe-graddot-1" gradient-dot 1 gradient-dot
 m0=$(echo $trak_ms | cut -d' ' -f1)
 per_model=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(j['train_cpu_seconds']/j['models'])" \
   "$d/$recipe-trak-$m0/attribute.json")
+# the store's own training (batched, as 'train' runs it), where this script trained it
+store_per_model=$(per_model_train "$store")
+[ "$store_per_model" = none ] || per_model=$store_per_model
 for k in $sizes; do
   [ "$k" -le "$n" ] || continue
   f=$d/$recipe-dm-$k
