@@ -124,4 +124,49 @@ class AttributeCommandTest {
         assertEquals(ExitCodes.INPUT, r.code(), r.err());
         assertTrue(r.err().contains("needs the model's gradients") && r.err().contains("'external'"), r.err());
     }
+
+    /**
+     * The weights and biases of every method, pinned bit for bit (SHA-256 of weights.npy and bias.npy, one thread so
+     * the ensemble sums in one order): refactors of the attribution must not change a single number that
+     * docs/RESULTS.md reports. The digests were recorded from the code that produced those results.
+     */
+    @Test
+    void resultsArePinnedBitForBit() throws Exception {
+        String[][] cases = {
+                {"trak", "--proj-dim", "8", "--models", "2", "--train-on", "subsets"},
+                {"trak", "--models", "2", "--output", "losses", "MLP"},
+                {"influence", "--damping", "0.01"},
+                {"influence", "--models", "2", "--train-on", "subsets", "--output", "losses"},
+                {"influence", "MLP"},
+                {"gradient-dot", "--models", "2", "--output", "probs"}};
+        StringBuilder got = new StringBuilder();
+        int n = 0;
+        for (String[] m : cases) {
+            boolean mlp = m[m.length - 1].equals("MLP");
+            if (mlp) {
+                m = java.util.Arrays.copyOf(m, m.length - 1);
+            }
+            Path out = tmp.resolve("pin-" + n++);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("attribute", "--method"));
+            args.addAll(java.util.List.of(m));
+            args.addAll(java.util.List.of("--store", (mlp ? mlpStore : store).toString(), "--threads", "1", "--out",
+                    out.toString()));
+            ok(args.toArray(String[]::new));
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(Files.readAllBytes(out.resolve("weights.npy")));
+            md.update(Files.readAllBytes(out.resolve("bias.npy")));
+            got.append(String.join(" ", m)).append(mlp ? " (mlp)" : "").append(": ")
+                    .append(java.util.HexFormat.of().formatHex(md.digest(), 0, 8)).append('\n');
+        }
+        assertEquals(PINNED, got.toString());
+    }
+
+    static final String PINNED = """
+            trak --proj-dim 8 --models 2 --train-on subsets: 4b6142f3a435a1cb
+            trak --models 2 --output losses (mlp): 51eeca22b7151b76
+            influence --damping 0.01: c2b5a439f4804ea0
+            influence --models 2 --train-on subsets --output losses: cb462c5d7a2d4800
+            influence (mlp): 3510d6afefe2238b
+            gradient-dot --models 2 --output probs: 8b43c8afa4748f4b
+            """;
 }
