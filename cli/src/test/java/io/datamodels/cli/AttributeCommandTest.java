@@ -125,6 +125,45 @@ class AttributeCommandTest {
         assertTrue(r.err().contains("needs the model's gradients") && r.err().contains("'external'"), r.err());
     }
 
+    /** An option the method does not use is a usage error naming the option and the method, not silently ignored. */
+    @Test
+    void optionsTheMethodDoesNotUseAreRefused() throws Exception {
+        String[][] cases = {
+                {"influence", "--proj-dim", "8", "proj_dim (--proj-dim)"},
+                {"gradient-dot", "--projection", "gaussian", "projection (--projection)"},
+                {"influence", "--allow-large-projection", "allow_large_projection (--allow-large-projection)"},
+                {"gradient-dot", "--damping", "0.1", "damping (--damping)"},
+                {"trak", "--cg-iterations", "10", "cg_iterations (--cg-iterations)"},
+                {"gradient-dot", "--cg-tolerance", "1e-3", "cg_tolerance (--cg-tolerance)"},
+                {"influence", "--train-on", "subsets", "--seed", "3", "seed (--seed)"}};
+        for (String[] c : cases) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("attribute", "--method"));
+            args.addAll(java.util.List.of(c).subList(0, c.length - 1));
+            Path out = tmp.resolve("refused");
+            args.addAll(java.util.List.of("--store", store.toString(), "--out", out.toString()));
+            CliTest.Result r = CliTest.run(args.toArray(String[]::new));
+            assertEquals(ExitCodes.USAGE, r.code(), args + "\n" + r.err());
+            String first = r.err().lines().findFirst().orElse("");
+            assertTrue(first.contains(c[c.length - 1] + " is ") && first.contains("method " + c[0]
+                    + " does not use it"), r.err());
+            assertTrue(!Files.exists(out));
+        }
+        // Softmax regression's influence solves the exact Hessian: the CG limits are refused there (found from the
+        // store's learner), and taken on the MLP.
+        Path out = tmp.resolve("refused-cg");
+        CliTest.Result r = CliTest.run("attribute", "--method", "influence", "--cg-iterations", "10", "--store",
+                store.toString(), "--out", out.toString());
+        assertEquals(ExitCodes.INPUT, r.code(), r.err());
+        assertTrue(r.err().lines().findFirst().orElse("").contains("cg_iterations (--cg-iterations)")
+                && r.err().contains("learner softmax") && r.err().contains("exact Hessian"), r.err());
+        assertTrue(!Files.exists(out));
+        ok("attribute", "--method", "influence", "--cg-iterations", "10", "--cg-tolerance", "1e-3", "--store",
+                mlpStore.toString(), "--out", out.toString());
+        // The defaults of options the method does not use never trip the check.
+        ok("attribute", "--method", "gradient-dot", "--train-on", "subsets", "--store", store.toString(), "--out",
+                tmp.resolve("defaults").toString());
+    }
+
     /**
      * The weights and biases of every method, pinned bit for bit (SHA-256 of weights.npy and bias.npy, one thread so
      * the ensemble sums in one order): refactors of the attribution must not change a single number that

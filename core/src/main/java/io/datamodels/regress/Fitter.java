@@ -173,13 +173,16 @@ public final class Fitter {
         });
     }
 
-    static final String WEIGHTS = "weights.npy";
+    /** The weights of a fit folder, m x T float32. */
+    public static final String WEIGHTS = "weights.npy";
+    /** The biases of a fit folder, T float32. */
+    public static final String BIAS = "bias.npy";
     static final String WEIGHTS_STANDARDIZED = "weights_standardized.npy";
 
     /** The per-target files and {@code fit.json} of a fit folder (all but the two weight matrices). */
     static void writeSmall(Path dir, float[] bias, double[] lambda, double[] lambdaPath, double[] valMse, int[] nnz,
                            float[] kkt, int t, int k, Summary summary) throws IOException {
-        Npy.write(dir.resolve("bias.npy"), DType.FLOAT32, bias, t);
+        Npy.write(dir.resolve(BIAS), DType.FLOAT32, bias, t);
         Npy.write(dir.resolve("lambda.npy"), DType.FLOAT64, lambda, t);
         Npy.write(dir.resolve("lambda_path.npy"), DType.FLOAT64, lambdaPath, t, k);
         Npy.write(dir.resolve("val_mse.npy"), DType.FLOAT64, valMse, t, k);
