@@ -125,6 +125,58 @@ class AttributeCommandTest {
         assertTrue(r.err().contains("needs the model's gradients") && r.err().contains("'external'"), r.err());
     }
 
+    /**
+     * eval lds checks the held-out store against the masks the attributed models really saw: none of the store's
+     * with train_on full (so the attributed store itself is a fair held-out store), rows 0 to M - 1 with train_on
+     * subsets (completed in the attributed store or not).
+     */
+    @Test
+    void evalLdsChecksTheMasksTheAttributedModelsSaw() throws Exception {
+        // train_on full: no store row was used, so the store attributed is held out from the attribution.
+        Path full = tmp.resolve("attr-full-self");
+        ok("attribute", "--method", "gradient-dot", "--store", heldOut.toString(), "--out", full.toString());
+        CliTest.Result r = CliTest.run("eval", "lds", "--model", full.toString(), "--held-out", heldOut.toString(),
+                "--out", tmp.resolve("lds-full-self").toString());
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(!r.out().contains("IN-SAMPLE"), r.out());
+        // train_on subsets: rows 0..M-1 were used, the same store is in-sample on exactly those rows.
+        Path sub = tmp.resolve("attr-subsets-self");
+        ok("attribute", "--method", "gradient-dot", "--train-on", "subsets", "--models", "2", "--store",
+                heldOut.toString(), "--out", sub.toString());
+        r = CliTest.run("eval", "lds", "--model", sub.toString(), "--held-out", heldOut.toString(), "--out",
+                tmp.resolve("lds-subsets-self").toString());
+        assertEquals(ExitCodes.INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("2 of the 30 completed held-out models (first: row 0) have masks identical to "
+                + "the masks of the 2 attributed models"), r.err());
+    }
+
+    /** A real overlap that the attributed store's completed rows do not show is still found. */
+    @Test
+    void evalLdsFindsRowsTheAttributedModelsSawThoughNotCompleted() throws Exception {
+        CliTest.Result r;
+        // The attributed store (seed 1) has only row 0 completed, but subsets --models 2 trained on rows 0 and 1; a
+        // store of the same seed with rows 1.. completed shares row 1's mask, which the completed rows do not show.
+        Path twin = tmp.resolve("twin");
+        ok("init", "--store", twin.toString(), "--data", "csv:" + tmp.resolve("data.csv"), "--train", "0:200",
+                "--target-data", "csv:" + tmp.resolve("data.csv"), "--targets", "200:210", "--models", "12", "--seed",
+                "1");
+        ok("train", "--store", twin.toString(), "--learner", "softmax", "--set", "epochs=5", "--rows", "1:12");
+        Path sub2 = tmp.resolve("attr-subsets-2");
+        ok("attribute", "--method", "gradient-dot", "--train-on", "subsets", "--models", "2", "--store",
+                store.toString(), "--out", sub2.toString());
+        r = CliTest.run("eval", "lds", "--model", sub2.toString(), "--held-out", twin.toString(), "--out",
+                tmp.resolve("lds-twin").toString());
+        assertEquals(ExitCodes.INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("1 of the 11 completed held-out models (first: row 1) have masks identical to "
+                + "the masks of the 2 attributed models (rows 0 to 1) of " + store), r.err());
+        // With one model (row 0, not completed in the twin) it is held out.
+        Path sub1 = tmp.resolve("attr-subsets-1");
+        ok("attribute", "--method", "gradient-dot", "--train-on", "subsets", "--store", store.toString(), "--out",
+                sub1.toString());
+        ok("eval", "lds", "--model", sub1.toString(), "--held-out", twin.toString(), "--out",
+                tmp.resolve("lds-twin-1").toString());
+    }
+
     /** An option the method does not use is a usage error naming the option and the method, not silently ignored. */
     @Test
     void optionsTheMethodDoesNotUseAreRefused() throws Exception {

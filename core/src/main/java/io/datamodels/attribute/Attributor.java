@@ -141,6 +141,30 @@ public final class Attributor {
     }
 
     /**
+     * The {@code attribute.json} of the fit folder {@code fitDir} whose {@code fit.json} is {@code fit}: present for a
+     * folder written by {@link #run} (also before {@code fit.json} named the method), empty for a LASSO fit.
+     *
+     * @throws ConfigException where {@code fit.json} names an attribution method and {@code attribute.json} is
+     *                         missing or names another
+     */
+    public static java.util.Optional<Summary> readSummary(Path fitDir, Fitter.Summary fit) throws IOException {
+        Path file = fitDir.resolve(ATTRIBUTE_JSON);
+        if (!Files.isRegularFile(file)) {
+            if (!fit.isLasso()) {
+                throw new ConfigException(file + ": expected the options of the " + fit.methodName() + " attribution "
+                        + "that " + Fitter.FIT_JSON + " names, got no file");
+            }
+            return java.util.Optional.empty();
+        }
+        Summary s = Json.read(file, Summary.class);
+        if (fit.method() != null && !fit.method().equals(s.method())) {
+            throw new ConfigException(file + ": method: expected '" + fit.method() + "' (as " + Fitter.FIT_JSON
+                    + " says), got '" + s.method() + "'");
+        }
+        return java.util.Optional.of(s);
+    }
+
+    /**
      * Trains {@code options.models()} models with the learner of {@code store} and writes the attribution of the
      * store's targets to its training examples into the new folder {@code out} (a fit folder; see the class
      * comment).
@@ -366,7 +390,7 @@ public final class Attributor {
                 range.from(), range.to(), cpu[0], cpu[1], seconds, prov);
         Fitter.Summary fit = new Fitter.Summary(store.dir().toAbsolutePath().toString(), store.specSource(),
                 Store.MASKS, o.outputKey(), range.from(), range.to(), m, nm, 0, new int[0], nm, 0, new int[0], 0, 0,
-                seconds, null, meta.dataset(), prov);
+                seconds, null, meta.dataset(), prov, o.method().jsonName());
         AtomicFiles.createDirectory(out, o.force(), atStart, dir -> {
             Npy.write(dir.resolve(Fitter.WEIGHTS), DType.FLOAT32, w, m, t);
             Npy.write(dir.resolve(Fitter.BIAS), DType.FLOAT32, bias, t);
