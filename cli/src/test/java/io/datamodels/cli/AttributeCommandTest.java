@@ -177,6 +177,49 @@ class AttributeCommandTest {
                 tmp.resolve("lds-twin-1").toString());
     }
 
+    /**
+     * report on an attribution folder names the method and its settings (fit.json's method, attribute.json's
+     * options) and says nothing of LASSO or lambda; on a folder written before fit.json named the method (no method
+     * field) attribute.json still tells.
+     */
+    @Test
+    void reportOnAnAttributionFolderNamesTheMethodNotLasso() throws Exception {
+        Path trak = tmp.resolve("report-trak");
+        ok("attribute", "--method", "trak", "--proj-dim", "8", "--models", "2", "--store", store.toString(), "--out",
+                trak.toString());
+        Path inf = tmp.resolve("report-influence");
+        ok("attribute", "--method", "influence", "--damping", "0.01", "--store", store.toString(), "--out",
+                inf.toString());
+        assertTrue(Files.readString(trak.resolve("fit.json")).contains("\"method\" : \"trak\""));
+        // A folder as 'attribute' wrote it before fit.json named the method.
+        Path old = tmp.resolve("report-graddot-old");
+        ok("attribute", "--method", "gradient-dot", "--store", store.toString(), "--out", old.toString());
+        Files.writeString(old.resolve("fit.json"), Files.readString(old.resolve("fit.json"))
+                .replaceAll(",\\s*\"method\" : \"gradient-dot\"", ""));
+        assertTrue(!Files.readString(old.resolve("fit.json")).contains("\"method\""));
+        String[][] cases = {{trak.toString(), "TRAK (Park et al. 2023)", "an ensemble of 2 softmax models",
+                "k = 8 of 21 parameters", "the TRAK scores"},
+                {inf.toString(), "influence functions (Koh and Liang 2017)", "the exact Hessian", "damping 0.01",
+                        "the influence scores"},
+                {old.toString(), "gradient dot product", "1 softmax model", "the gradient dot products"}};
+        for (String[] c : cases) {
+            Path html = tmp.resolve(Path.of(c[0]).getFileName() + ".html");
+            CliTest.Result r = CliTest.run("report", "--fit", c[0], "--held-out", heldOut.toString(), "--out",
+                    html.toString());
+            assertEquals(ExitCodes.OK, r.code(), r.err() + r.out());
+            org.jsoup.nodes.Document d = org.jsoup.Jsoup.parse(Files.readString(html));
+            String text = d.text();
+            for (int i = 1; i < c.length; i++) {
+                assertTrue(text.contains(c[i]), c[i] + " not in " + d.getElementById("summary").text());
+            }
+            assertTrue(d.getElementById("summary").text().contains("trained by 'attribute' on the whole training "
+                    + "set"), d.getElementById("summary").text());
+            for (String lasso : new String[]{"LASSO", "lambda", "Ilyas et al. 2022", "the datamodels"}) {
+                assertTrue(!text.contains(lasso), lasso + " in the report of " + c[0] + ": " + text);
+            }
+        }
+    }
+
     /** An option the method does not use is a usage error naming the option and the method, not silently ignored. */
     @Test
     void optionsTheMethodDoesNotUseAreRefused() throws Exception {
