@@ -12,7 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** attribute through the command line on the embedded sample: every method's folder passes through eval lds. */
+/**
+ * attribute through the command line on small CSV data: every method's folder passes through eval lds and report,
+ * predicts held-out models where the models learn, refuses options it does not use, and is pinned bit for bit.
+ */
 class AttributeCommandTest {
     @TempDir
     static Path tmp;
@@ -123,6 +126,59 @@ class AttributeCommandTest {
                 tmp.resolve("y").toString());
         assertEquals(ExitCodes.INPUT, r.code(), r.err());
         assertTrue(r.err().contains("needs the model's gradients") && r.err().contains("'external'"), r.err());
+    }
+
+    /**
+     * Every method predicts held-out models clearly better than chance where the models learn: softmax regression
+     * (lr 0.1, 30 epochs; LDS measured here: TRAK 0.64, influence 0.77, gradient dot 0.82) and a 6-16-3 MLP with
+     * shared data order and initialisation (TRAK 0.34, influence by CG 0.36); on three other draws of such data the
+     * figures moved by less than 0.1. The bounds are about half the measured figures: a sign error, a transposed
+     * matrix or scores of another target land near or below 0.
+     */
+    @Test
+    void everyMethodPredictsHeldOutModels() throws Exception {
+        String data = "csv:" + tmp.resolve("data.csv");
+        String[] common = {"--data", data, "--train", "0:200", "--target-data", data, "--targets", "200:220"};
+        String[][] learners = {{"softmax", "--set", "epochs=30", "--set", "lr=0.1"},
+                {"mlp", "--set", "epochs=30", "--set", "lr=0.1", "--set", "hidden=[16]", "--set", "data_order=shared",
+                        "--set", "init=shared"}};
+        // method, bound, options; the last field names the learner
+        String[][] cases = {{"trak", "0.4", "--models", "5", "--train-on", "subsets", "softmax"},
+                {"influence", "0.5", "softmax"}, {"gradient-dot", "0.5", "softmax"},
+                {"trak", "0.15", "--models", "5", "--train-on", "subsets", "mlp"}, {"influence", "0.2", "mlp"}};
+        for (String[] l : learners) {
+            Path st = tmp.resolve("good-" + l[0]);
+            Path ho = tmp.resolve("good-held-out-" + l[0]);
+            for (Path p : new Path[]{st, ho}) {
+                java.util.List<String> init = new java.util.ArrayList<>(java.util.List.of("init", "--store",
+                        p.toString(), "--models", p == st ? "5" : "40", "--seed", p == st ? "1" : "2"));
+                init.addAll(java.util.List.of(common));
+                ok(init.toArray(String[]::new));
+                java.util.List<String> train = new java.util.ArrayList<>(java.util.List.of("train", "--store",
+                        p.toString(), "--learner"));
+                train.addAll(java.util.List.of(l));
+                if (p == st) {
+                    train.addAll(java.util.List.of("--rows", "1"));
+                }
+                ok(train.toArray(String[]::new));
+            }
+            for (String[] c : cases) {
+                if (!c[c.length - 1].equals(l[0])) {
+                    continue;
+                }
+                Path out = tmp.resolve("good-" + l[0] + "-" + c[0]);
+                java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("attribute", "--method",
+                        c[0], "--store", st.toString(), "--out", out.toString()));
+                args.addAll(java.util.List.of(c).subList(2, c.length - 1));
+                ok(args.toArray(String[]::new));
+                Path lds = tmp.resolve("good-lds-" + l[0] + "-" + c[0]);
+                ok("eval", "lds", "--model", out.toString(), "--held-out", ho.toString(), "--out", lds.toString());
+                double spearman = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(lds.resolve("lds.json").toFile()).get("mean_spearman").asDouble();
+                assertTrue(spearman > Double.parseDouble(c[1]), l[0] + " " + c[0] + ": LDS " + spearman
+                        + ", expected above " + c[1]);
+            }
+        }
     }
 
     /**
