@@ -25,9 +25,11 @@ data=idx:../shared/data/mnist
 common="--set normalize=false --set input_mean=0.1307 --set input_std=0.3081 --set schedule=constant --set weight_decay=0"
 if [ "$recipe" = lr ]; then
   learner=softmax
+  cg=""  # the exact Hessian: no conjugate gradient (attribute refuses --cg-iterations here)
   cfg="$common --set epochs=20 --set batch_size=32 --set lr=0.01 --set momentum=0"
 else
   learner=mlp
+  cg="--cg-iterations 10"
   cfg="$common --set hidden=[128,64] --set dropout=0.1 --set epochs=50 --set batch_size=64 --set lr=0.01 --set momentum=0.9"
 fi
 store=$d/$recipe-store
@@ -54,7 +56,8 @@ attr() {  # out, label, budget, method, options...
   lds "$out" "$label" "$budget" "$(cpu "$out")"
 }
 for lam in ${DAMPINGS:-1 0.1 0.01 0.001 0.0001}; do
-  attr "$d/$recipe-influence-$lam" "influence-$lam" 1 influence --damping "$lam" --cg-iterations 10
+  # shellcheck disable=SC2086
+  attr "$d/$recipe-influence-$lam" "influence-$lam" 1 influence --damping "$lam" $cg
 done
 for m in $trak_ms; do
   attr "$d/$recipe-trak-$m" trak "$m" trak --models "$m" --train-on subsets --proj-dim 512

@@ -37,22 +37,22 @@ final class AttributeCommand implements Callable<Integer> {
                     + "i (default ${DEFAULT-VALUE}).")
     String trainOn;
 
-    @Option(names = "--proj-dim", defaultValue = "0", paramLabel = "K",
-            description = "TRAK's projection dimension (default: min(" + AttributeOptions.DEFAULT_PROJ_DIM
+    @Option(names = "--proj-dim", paramLabel = "K",
+            description = "TRAK only: the projection dimension (default: min(" + AttributeOptions.DEFAULT_PROJ_DIM
                     + ", parameters / 2, training examples / 2)).")
-    int projDim;
+    Integer projDim;
 
-    @Option(names = "--projection", defaultValue = "rademacher", paramLabel = "rademacher|gaussian",
-            description = "TRAK's projection entries (default ${DEFAULT-VALUE}).")
+    @Option(names = "--projection", paramLabel = "rademacher|gaussian",
+            description = "TRAK only: the projection entries (default rademacher).")
     String projection;
 
     @Option(names = "--allow-large-projection",
-            description = "Accept --proj-dim above the parameter count.")
+            description = "TRAK only: accept --proj-dim above the parameter count.")
     boolean allowLarge;
 
     @Option(names = "--damping", paramLabel = "LAMBDA",
-            description = "Added to the diagonal of TRAK's kernel (default 0) or the influence Hessian (default "
-                    + AttributeOptions.DEFAULT_INFLUENCE_DAMPING + ").")
+            description = "TRAK and influence: added to the diagonal of TRAK's kernel (default 0) or the influence "
+                    + "Hessian (default " + AttributeOptions.DEFAULT_INFLUENCE_DAMPING + ").")
     Double damping;
 
     @Option(names = "--output", defaultValue = "margins", paramLabel = "KEY",
@@ -62,17 +62,19 @@ final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--target-range", paramLabel = "A:B", description = "Only targets A..B-1 (default: all).")
     String targets;
 
-    @Option(names = "--seed", defaultValue = "0",
-            description = "Root seed of the projection and the full-data models (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed",
+            description = "Root seed of TRAK's projection and of the models trained on the full set (default 0).")
+    Long seed;
 
-    @Option(names = "--cg-iterations", defaultValue = "100",
-            description = "Influence on an MLP: the most conjugate-gradient iterations (default ${DEFAULT-VALUE}).")
-    int cgIterations;
+    @Option(names = "--cg-iterations",
+            description = "Influence on an MLP only: the most conjugate-gradient iterations (default "
+                    + AttributeOptions.DEFAULT_CG_ITERATIONS + ").")
+    Integer cgIterations;
 
-    @Option(names = "--cg-tolerance", defaultValue = "1e-4",
-            description = "Influence on an MLP: stop at relative residual (default ${DEFAULT-VALUE}).")
-    double cgTolerance;
+    @Option(names = "--cg-tolerance",
+            description = "Influence on an MLP only: stop at relative residual (default "
+                    + AttributeOptions.DEFAULT_CG_TOLERANCE + ").")
+    Double cgTolerance;
 
     @Mixin
     ThreadsOption threads;
@@ -88,14 +90,23 @@ final class AttributeCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         IndexRange range = targets == null ? null : RangeArg.parse(spec, "--target-range", targets);
         AttributeOptions options;
+        if (cgIterations != null && cgIterations < 1) {
+            throw new ParameterException(spec.commandLine(), "--cg-iterations: expected >= 1, got " + cgIterations);
+        }
         try {
-            options = AttributeOptions.builder(Method.of(method)).models(models)
-                    .trainOn(AttributeOptions.TrainOn.of(trainOn)).projDim(projDim)
-                    .projection(AttributeOptions.Projection.of(projection)).allowLargeProjection(allowLarge)
-                    .damping(damping == null ? Double.NaN : damping).outputKey(output).targets(range).seed(seed)
-                    .threads(threads.count()).cg(cgIterations, cgTolerance).force(output0.force)
-                    .command("datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
-                    .build();
+            // Options not given stay unset, so that the options check refuses only what was asked for.
+            AttributeOptions.Builder b = AttributeOptions.builder(Method.of(method)).models(models)
+                    .trainOn(AttributeOptions.TrainOn.of(trainOn)).projDim(projDim == null ? 0 : projDim)
+                    .projection(projection == null ? null : AttributeOptions.Projection.of(projection))
+                    .allowLargeProjection(allowLarge).damping(damping == null ? Double.NaN : damping)
+                    .outputKey(output).targets(range)
+                    .cg(cgIterations == null ? 0 : cgIterations, cgTolerance == null ? Double.NaN : cgTolerance)
+                    .threads(threads.count()).force(output0.force)
+                    .command("datamodels " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            if (seed != null) {
+                b.seed(seed);
+            }
+            options = b.build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

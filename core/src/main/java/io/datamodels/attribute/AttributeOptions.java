@@ -4,6 +4,7 @@ import io.datamodels.IndexRange;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.kernel.Kernels;
 import io.datamodels.kernel.NarrowLinear;
+import io.datamodels.learn.Outputs;
 
 import java.util.Locale;
 import java.util.Objects;
@@ -20,30 +21,42 @@ import java.util.Objects;
  *                     count and m the training examples: the kernel Phi^T Phi has rank at most m, and less than P
  *                     (softmax outputs do not change when a constant is added to every logit, so output gradients
  *                     have no component along those directions), so k near either is singular without damping
- * @param projection   TRAK's random projection: Rademacher (default) or Gaussian entries
+ * @param projection   TRAK's random projection: Rademacher or Gaussian entries; null (the default) for Rademacher
  * @param allowLargeProjection accept k > P (a projection that cannot reduce anything), refused otherwise
  * @param damping      lambda added to the diagonal of TRAK's kernel or the influence Hessian, >= 0; NaN (the
  *                     default) for the method's default: 0 for TRAK (as MadryLab's code), 1e-3 for influence
  * @param outputKey    the store output the attribution predicts: {@code margins} (default), {@code probs} or
  *                     {@code losses}; {@code eval lds} compares the predictions with this key of a held-out store
  * @param targets      only these targets (null: all)
- * @param seed         the root seed of the projection and of the full-data models (default 0)
+ * @param seed         the root seed of the projection and of the full-data models; null (the default) for 0
  * @param threads      models trained and attributed at once, >= 1
- * @param cgIterations the most conjugate-gradient iterations per target (influence on an MLP), >= 1 (default 100)
- * @param cgTolerance  CG stops at residual norm <= tolerance * right-hand-side norm, > 0 (default 1e-4)
+ * @param cgIterations the most conjugate-gradient iterations per target (influence on an MLP), >= 1; 0 (the
+ *                     default) for {@link #DEFAULT_CG_ITERATIONS}
+ * @param cgTolerance  CG stops at residual norm <= tolerance * right-hand-side norm, > 0; NaN (the default) for
+ *                     {@link #DEFAULT_CG_TOLERANCE}
  * @param gemm         the matrix product of training and attribution
  * @param narrow       the learners' narrow-layer kernel
  * @param command      what started the run, for provenance
  * @param force        replace an existing output folder
+ *
+ * <p>An option the method does not use is refused when set (not at its unset value above), so that it is never
+ * silently ignored: the projection options for all but TRAK, damping for the gradient dot product, the
+ * conjugate-gradient limits for all but influence (and, found by {@link Attributor#run} from the store's learner, for
+ * influence on softmax regression, which solves the exact Hessian), and the seed where nothing is drawn from it
+ * (influence and the gradient dot product on the store's subsets, whose models the store's seeds train).
  */
 public record AttributeOptions(Method method, int models, TrainOn trainOn, int projDim, Projection projection,
                                boolean allowLargeProjection, double damping, String outputKey, IndexRange targets,
-                               long seed, int threads, int cgIterations, double cgTolerance, Gemm gemm,
+                               Long seed, int threads, int cgIterations, double cgTolerance, Gemm gemm,
                                NarrowLinear narrow, String command, boolean force) {
     /** TRAK's projection dimension unless set (or half the parameters or training examples where smaller). */
     public static final int DEFAULT_PROJ_DIM = 2048;
     /** The influence functions' damping unless set. */
     public static final double DEFAULT_INFLUENCE_DAMPING = 1e-3;
+    /** The conjugate-gradient iterations unless set. */
+    public static final int DEFAULT_CG_ITERATIONS = 100;
+    /** The conjugate-gradient relative tolerance unless set. */
+    public static final double DEFAULT_CG_TOLERANCE = 1e-4;
     /** The command recorded in provenance unless set. */
     public static final String DEFAULT_COMMAND = "io.datamodels.attribute.Attributor (Java API)";
 
@@ -90,7 +103,6 @@ public record AttributeOptions(Method method, int models, TrainOn trainOn, int p
     public AttributeOptions {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(trainOn, "trainOn");
-        Objects.requireNonNull(projection, "projection");
         Objects.requireNonNull(outputKey, "outputKey");
         Objects.requireNonNull(gemm, "gemm");
         Objects.requireNonNull(narrow, "narrow");
@@ -111,12 +123,62 @@ public record AttributeOptions(Method method, int models, TrainOn trainOn, int p
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
-        if (cgIterations < 1) {
-            throw new IllegalArgumentException("cg_iterations must be >= 1, got " + cgIterations);
+        if (cgIterations < 0) {
+            throw new IllegalArgumentException("cg_iterations must be >= 1 (or 0 for the default), got "
+                    + cgIterations);
         }
-        if (!(cgTolerance > 0)) {
+        if (!Double.isNaN(cgTolerance) && !(cgTolerance > 0)) {
             throw new IllegalArgumentException("cg_tolerance must be > 0, got " + cgTolerance);
         }
+        if (method != Method.TRAK) {
+            requireUnset(projDim == 0, "proj_dim (--proj-dim)", "TRAK's projection dimension", method, projDim);
+            requireUnset(projection == null, "projection (--projection)", "TRAK's projection entries", method,
+                    projection == null ? null : projection.jsonName());
+            requireUnset(!allowLargeProjection, "allow_large_projection (--allow-large-projection)",
+                    "about TRAK's projection", method, true);
+            requireUnset(trainOn == TrainOn.FULL || seed == null, "seed (--seed)", "the seed of TRAK's projection "
+                    + "and of models trained on the full set (train_on subsets trains the store's models with the "
+                    + "store's seeds)", method, seed);
+        }
+        requireUnset(method != Method.GRADIENT_DOT || Double.isNaN(damping), "damping (--damping)",
+                "added to TRAK's kernel or the influence Hessian", method, damping);
+        requireUnset(method == Method.INFLUENCE || cgIterations == 0, "cg_iterations (--cg-iterations)",
+                "a limit of influence's conjugate gradient", method, cgIterations);
+        requireUnset(method == Method.INFLUENCE || Double.isNaN(cgTolerance), "cg_tolerance (--cg-tolerance)",
+                "a limit of influence's conjugate gradient", method, cgTolerance);
+    }
+
+    /** Refuses an option that was set ({@code unset} false) but that {@code method} does not use. */
+    static void requireUnset(boolean unset, String option, String what, Method method, Object value) {
+        if (!unset) {
+            throw new IllegalArgumentException(option + " is " + what + "; method " + method.jsonName()
+                    + " does not use it, got " + value);
+        }
+    }
+
+    /** The projection entries in effect: the given ones, or Rademacher. */
+    public Projection effectiveProjection() {
+        return projection == null ? Projection.RADEMACHER : projection;
+    }
+
+    /** The root seed in effect: the given one, or 0. */
+    public long effectiveSeed() {
+        return seed == null ? 0 : seed;
+    }
+
+    /** The conjugate-gradient iterations in effect: the given ones, or {@link #DEFAULT_CG_ITERATIONS}. */
+    public int effectiveCgIterations() {
+        return cgIterations == 0 ? DEFAULT_CG_ITERATIONS : cgIterations;
+    }
+
+    /** The conjugate-gradient tolerance in effect: the given one, or {@link #DEFAULT_CG_TOLERANCE}. */
+    public double effectiveCgTolerance() {
+        return Double.isNaN(cgTolerance) ? DEFAULT_CG_TOLERANCE : cgTolerance;
+    }
+
+    /** Whether the conjugate-gradient limits were set (not at their unset values). */
+    boolean cgSet() {
+        return cgIterations != 0 || !Double.isNaN(cgTolerance);
     }
 
     /** The damping in effect: the given one, or the method's default. */
@@ -132,21 +194,24 @@ public record AttributeOptions(Method method, int models, TrainOn trainOn, int p
         return new Builder(method);
     }
 
-    /** Builds {@link AttributeOptions}; every field starts at its default. */
+    /**
+     * Builds {@link AttributeOptions}; every field starts at its default, and an option left alone is unset, so
+     * that only what the caller sets is checked against the method.
+     */
     public static final class Builder {
         private final Method method;
         private int models = 1;
         private TrainOn trainOn = TrainOn.FULL;
         private int projDim;
-        private Projection projection = Projection.RADEMACHER;
+        private Projection projection;
         private boolean allowLargeProjection;
         private double damping = Double.NaN;
-        private String outputKey = "margins";
+        private String outputKey = Outputs.MARGINS;
         private IndexRange targets;
-        private long seed;
+        private Long seed;
         private int threads = Runtime.getRuntime().availableProcessors();
-        private int cgIterations = 100;
-        private double cgTolerance = 1e-4;
+        private int cgIterations;
+        private double cgTolerance = Double.NaN;
         private Gemm gemm;
         private NarrowLinear narrow;
         private String command = DEFAULT_COMMAND;
@@ -174,7 +239,7 @@ public record AttributeOptions(Method method, int models, TrainOn trainOn, int p
             return this;
         }
 
-        /** TRAK's projection entries. */
+        /** TRAK's projection entries (null: unset, Rademacher). */
         public Builder projection(Projection p) {
             projection = p;
             return this;
@@ -216,7 +281,7 @@ public record AttributeOptions(Method method, int models, TrainOn trainOn, int p
             return this;
         }
 
-        /** Conjugate gradient limits (influence on an MLP). */
+        /** Conjugate gradient limits (influence on an MLP; 0 and NaN: unset, the defaults). */
         public Builder cg(int iterations, double tolerance) {
             cgIterations = iterations;
             cgTolerance = tolerance;

@@ -6,10 +6,12 @@ import io.datamodels.ConfigException;
 import io.datamodels.IndexRange;
 import io.datamodels.Json;
 import io.datamodels.Provenance;
+import io.datamodels.internal.MaskRows;
 import io.datamodels.learn.Learner;
 import io.datamodels.learn.MlpLearner;
 import io.datamodels.learn.ModelTask;
 import io.datamodels.learn.Network;
+import io.datamodels.learn.Outputs;
 import io.datamodels.regress.Fitter;
 import io.datamodels.store.AtomicFiles;
 import io.datamodels.store.Store;
@@ -18,7 +20,6 @@ import io.datamodels.store.StoreMeta;
 import io.datamodels.store.npy.DType;
 import io.datamodels.store.npy.Npy;
 import io.datamodels.store.npy.NpyArray;
-import io.datamodels.subset.BitMask;
 import io.datamodels.train.LearnerKind;
 import io.datamodels.train.Learners;
 import io.datamodels.train.TrainRecord;
@@ -84,7 +85,7 @@ public final class Attributor {
     }
 
     /** The store outputs an attribution can predict. */
-    public static final Set<String> OUTPUT_KEYS = Set.of("margins", "probs", "losses");
+    public static final Set<String> OUTPUT_KEYS = Set.of(Outputs.MARGINS, Outputs.PROBS, Outputs.LOSSES);
     /** The extra file of the fit folder: the method, its options and costs. */
     public static final String ATTRIBUTE_JSON = "attribute.json";
 
@@ -140,6 +141,30 @@ public final class Attributor {
     }
 
     /**
+     * The {@code attribute.json} of the fit folder {@code fitDir} whose {@code fit.json} is {@code fit}: present for a
+     * folder written by {@link #run} (also before {@code fit.json} named the method), empty for a LASSO fit.
+     *
+     * @throws ConfigException where {@code fit.json} names an attribution method and {@code attribute.json} is
+     *                         missing or names another
+     */
+    public static java.util.Optional<Summary> readSummary(Path fitDir, Fitter.Summary fit) throws IOException {
+        Path file = fitDir.resolve(ATTRIBUTE_JSON);
+        if (!Files.isRegularFile(file)) {
+            if (!fit.isLasso()) {
+                throw new ConfigException(file + ": expected the options of the " + fit.methodName() + " attribution "
+                        + "that " + Fitter.FIT_JSON + " names, got no file");
+            }
+            return java.util.Optional.empty();
+        }
+        Summary s = Json.read(file, Summary.class);
+        if (fit.method() != null && !fit.method().equals(s.method())) {
+            throw new ConfigException(file + ": method: expected '" + fit.method() + "' (as " + Fitter.FIT_JSON
+                    + " says), got '" + s.method() + "'");
+        }
+        return java.util.Optional.of(s);
+    }
+
+    /**
      * Trains {@code options.models()} models with the learner of {@code store} and writes the attribution of the
      * store's targets to its training examples into the new folder {@code out} (a fit folder; see the class
      * comment).
@@ -186,9 +211,14 @@ public final class Attributor {
                                      AtomicFiles.Snapshot atStart, AttributeOptions o, Listener listener, long t0)
             throws IOException {
         int[] sizes = learner.sizes();
-        long params = 0;
-        for (int l = 0; l + 1 < sizes.length; l++) {
-            params += (long) (sizes[l] + 1) * sizes[l + 1];
+        long params = Network.parameters(sizes);
+        boolean exactHessian = sizes.length == 2;
+        if (o.method() == Method.INFLUENCE && exactHessian && o.cgSet()) {
+            String option = o.cgIterations() != 0 ? "cg_iterations (--cg-iterations)" : "cg_tolerance (--cg-tolerance)";
+            throw new ConfigException(option + " is a limit of influence's conjugate gradient on the MLP; method "
+                    + "influence on softmax regression (" + TrainRecord.FILE + ": learner " + rec.learner().jsonName()
+                    + ") solves the exact Hessian and does not use it, got " + (o.cgIterations() != 0
+                    ? o.cgIterations() : o.cgTolerance()));
         }
         int k = 0;
         if (o.method() == Method.TRAK) {
@@ -225,21 +255,8 @@ public final class Attributor {
         List<ModelTask> tasks = new ArrayList<>();
         NpyArray masks = store.array(Store.MASKS);
         for (int i = 0; i < o.models(); i++) {
-            if (o.trainOn() == AttributeOptions.TrainOn.FULL) {
-                BitMask all = new BitMask(m);
-                for (int j = 0; j < m; j++) {
-                    all.set(j);
-                }
-                tasks.add(new ModelTask(i, all, o.seed()));
-            } else {
-                BitMask mk = new BitMask(m);
-                for (int j = 0; j < m; j++) {
-                    if (masks.getDouble((long) i * m + j) != 0) {
-                        mk.set(j);
-                    }
-                }
-                tasks.add(new ModelTask(i, mk, rootSeed));
-            }
+            tasks.add(o.trainOn() == AttributeOptions.TrainOn.FULL ? new ModelTask(i, MaskRows.all(m), o.effectiveSeed())
+                    : new ModelTask(i, MaskRows.read(masks, i), rootSeed));
         }
         double damping = o.effectiveDamping();
         final int kDim = k;
@@ -264,12 +281,13 @@ public final class Attributor {
                     long c1 = mx.getCurrentThreadCpuTime();
                     float[] part;
                     double[] q = null;
-                    ExampleGradients.Fn targetFn = o.method() != Method.TRAK && o.outputKey().equals("losses")
+                    ExampleGradients.Fn targetFn = o.method() != Method.TRAK && o.outputKey().equals(Outputs.LOSSES)
                             ? ExampleGradients.Fn.LOSS : ExampleGradients.Fn.LOG_ODDS;
                     ExampleGradients gt = ExampleGradients.of(net, xt, yt, t, targetFn, o.gemm());
                     switch (o.method()) {
                         case TRAK -> {
-                            Projector proj = Projector.forModel(o.seed(), task.index(), kDim, o.projection());
+                            Projector proj = Projector.forModel(o.effectiveSeed(), task.index(), kDim,
+                                    o.effectiveProjection());
                             ExampleGradients g = ExampleGradients.of(net, x, y, m, ExampleGradients.Fn.LOG_ODDS,
                                     o.gemm());
                             part = Scores.trak(g.project(proj, o.gemm()), m, gt.project(proj, o.gemm()), t, kDim,
@@ -284,10 +302,10 @@ public final class Attributor {
                         case INFLUENCE -> {
                             ExampleGradients g = ExampleGradients.of(net, x, y, m, ExampleGradients.Fn.LOSS, o.gemm());
                             int[] members = task.mask().indices();
-                            part = sizes.length == 2
+                            part = exactHessian
                                     ? Scores.influenceExact(g, members, gt, l2, damping, o.gemm())
-                                    : CgInfluence.scores(net, g, members, gt, l2, damping, o.cgIterations(),
-                                    o.cgTolerance(), o.gemm());
+                                    : CgInfluence.scores(net, g, members, gt, l2, damping, o.effectiveCgIterations(),
+                                    o.effectiveCgTolerance(), o.gemm());
                         }
                         default -> throw new IllegalStateException();
                     }
@@ -340,7 +358,7 @@ public final class Attributor {
             pool.shutdownNow();
         }
         int nm = tasks.size();
-        double sign = o.method() == Method.TRAK && o.outputKey().equals("losses") ? -1 : 1;
+        double sign = o.method() == Method.TRAK && o.outputKey().equals(Outputs.LOSSES) ? -1 : 1;
         float[] w = new float[sum.length];
         for (int i = 0; i < m; i++) {
             double qi = o.method() == Method.TRAK ? qSum[i] / nm : 1;
@@ -367,14 +385,15 @@ public final class Attributor {
         double seconds = (System.nanoTime() - t0) / 1e9;
         Provenance prov = Provenance.now(o.gemm().name(), o.command());
         Summary summary = new Summary(o.method().jsonName(), rec.learner().jsonName(), rec.config(), o.outputKey(),
-                nm, o.trainOn().jsonName(), params, k, k > 0 ? o.projection().jsonName() : null, damping, o.seed(),
+                nm, o.trainOn().jsonName(), params, k, k > 0 ? o.effectiveProjection().jsonName() : null, damping,
+                o.effectiveSeed(),
                 range.from(), range.to(), cpu[0], cpu[1], seconds, prov);
         Fitter.Summary fit = new Fitter.Summary(store.dir().toAbsolutePath().toString(), store.specSource(),
                 Store.MASKS, o.outputKey(), range.from(), range.to(), m, nm, 0, new int[0], nm, 0, new int[0], 0, 0,
-                seconds, null, meta.dataset(), prov);
+                seconds, null, meta.dataset(), prov, o.method().jsonName());
         AtomicFiles.createDirectory(out, o.force(), atStart, dir -> {
-            Npy.write(dir.resolve("weights.npy"), DType.FLOAT32, w, m, t);
-            Npy.write(dir.resolve("bias.npy"), DType.FLOAT32, bias, t);
+            Npy.write(dir.resolve(Fitter.WEIGHTS), DType.FLOAT32, w, m, t);
+            Npy.write(dir.resolve(Fitter.BIAS), DType.FLOAT32, bias, t);
             Files.writeString(dir.resolve(Fitter.FIT_JSON), Json.write(fit));
             Files.writeString(dir.resolve(ATTRIBUTE_JSON), Json.write(summary));
         });

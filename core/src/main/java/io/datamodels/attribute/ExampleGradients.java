@@ -2,6 +2,7 @@ package io.datamodels.attribute;
 
 import io.datamodels.kernel.Gemm;
 import io.datamodels.learn.Network;
+import io.datamodels.learn.Outputs;
 
 import java.lang.foreign.MemorySegment;
 
@@ -60,7 +61,7 @@ final class ExampleGradients {
         int c = sizes[sizes.length - 1];
         int y = labels[i];
         return switch (key) {
-            case "margins" -> {
+            case Outputs.MARGINS -> {
                 float other = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < c; j++) {
                     if (j != y) {
@@ -69,8 +70,8 @@ final class ExampleGradients {
                 }
                 yield logits[i * c + y] - other;
             }
-            case "probs" -> p[i];
-            case "losses" -> -Math.log(p[i]);
+            case Outputs.PROBS -> p[i];
+            case Outputs.LOSSES -> -Math.log(p[i]);
             default -> throw new IllegalArgumentException("output key: expected margins, probs or losses, got '"
                     + key + "'");
         };
@@ -78,11 +79,7 @@ final class ExampleGradients {
 
     /** Number of parameters of the network. */
     long parameters() {
-        long q = 0;
-        for (int l = 0; l + 1 < sizes.length; l++) {
-            q += (long) (sizes[l] + 1) * sizes[l + 1];
-        }
-        return q;
+        return Network.parameters(sizes);
     }
 
     /**

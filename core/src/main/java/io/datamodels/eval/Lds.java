@@ -2,6 +2,8 @@ package io.datamodels.eval;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.datamodels.Json;
+import io.datamodels.attribute.AttributeOptions;
+import io.datamodels.attribute.Attributor;
 import io.datamodels.kernel.Gemm;
 import io.datamodels.regress.Datamodels;
 import io.datamodels.regress.FitException;
@@ -31,10 +33,13 @@ import java.util.Map;
  * one; then their mean over targets with a bootstrap confidence interval (resampling targets), and the pooled
  * correlations over all (model, target) pairs.
  *
- * <p>The score means something only on models the fit never saw, so a held-out store is refused when it is the
- * fitted store or when any of its completed models has a mask identical to one of the fitted store's completed
- * models (found by hashing the mask rows; a store drawn with the fitted store's root seed repeats its masks index for
- * index). {@code allowInSample} evaluates it anyway and records why it is in-sample in the summary.
+ * <p>The score means something only on models the fit never saw, so a held-out store is refused when any of its
+ * completed models has a mask identical to one the fitted models were trained on (found by hashing the mask rows; a
+ * store drawn with the fitted store's root seed repeats its masks index for index): for a LASSO fit, the completed
+ * models of the fitted store (which is refused as a held-out store outright); for an attribution folder (its
+ * {@code attribute.json}), the all-ones mask ({@code train_on full}) or the masks of the store rows its models were
+ * trained on ({@code train_on subsets}: rows 0 to M - 1). {@code allowInSample} evaluates it anyway and records why it
+ * is in-sample in the summary.
  */
 public final class Lds {
     private Lds() {
@@ -134,7 +139,7 @@ public final class Lds {
                              boolean allowInSample) throws IOException {
         Fitter.Summary fit = FitFolder.readSummary(fitDir);
         String match = checkHeldOut(fit, heldOut, assumeSameData);
-        String inSample = inSample(fit, heldOut, allowInSample);
+        String inSample = inSample(fit, fitDir, heldOut, allowInSample);
         if (inSample != null && !allowInSample) {
             throw new HeldOutException(inSample + ": an LDS on them is in-sample, not held-out; use a store "
                     + "initialised with another seed", HeldOutException.Relax.ALLOW_IN_SAMPLE,
@@ -235,12 +240,28 @@ public final class Lds {
     }
 
     /**
-     * Why {@code heldOut} is not held out from the fit (null when it is): it is the fitted store, or some of its
-     * completed models have masks identical to completed models of the fitted store (rows hashed, then compared).
+     * Why {@code heldOut} is not held out from the fit (null when it is): some of its completed models have masks
+     * identical to masks the fitted models were trained on (rows hashed, then compared), or, for a LASSO fit, it is
+     * the fitted store. The fitted masks are what the folder records: a LASSO fit's are the completed rows of the
+     * fitted store; an attribution's ({@code attribute.json}) the all-ones mask for {@code train_on full} (no store
+     * row: the fitted store itself may be the held-out one) and rows 0 to M - 1 of the fitted store for
+     * {@code train_on subsets}, completed or not.
      */
-    static String inSample(Fitter.Summary fit, Store heldOut, boolean allowInSample) throws IOException {
+    static String inSample(Fitter.Summary fit, Path fitDir, Store heldOut, boolean allowInSample) throws IOException {
+        Attributor.Summary attribution = Attributor.readSummary(fitDir, fit).orElse(null);
+        if (attribution != null && AttributeOptions.TrainOn.of(attribution.trainOn()) == AttributeOptions.TrainOn.FULL) {
+            NpyArray b = heldOut.array(fit.x());
+            if (b.rowElements() != fit.trainSize()) {
+                return null; // the shape check names the mismatch
+            }
+            byte[] all = new byte[fit.trainSize()];
+            Arrays.fill(all, (byte) 1);
+            return shared(fit, heldOut, Map.of(maskHash(all), -1L), (j, row) -> Arrays.equals(row, all),
+                    "the all-ones mask, on which the " + attribution.models() + " attributed models were trained");
+        }
         Path fitted = fit.store() == null ? null : Path.of(fit.store());
-        if (fitted == null || !Files.exists(fitted.resolve(StoreSpec.COMPLETED + ".npy"))) {
+        String needed = attribution == null ? StoreSpec.COMPLETED + ".npy" : fit.x() + ".npy";
+        if (fitted == null || !Files.exists(fitted.resolve(needed))) {
             if (allowInSample) {
                 return "not checked: the fitted store " + fit.store() + " does not exist";
             }
@@ -248,7 +269,7 @@ public final class Lds {
                     + "held-out store shares no models with it, got " + fit.store() + ", which does not exist",
                     HeldOutException.Relax.ALLOW_IN_SAMPLE, " (%s skips the check)");
         }
-        if (Files.isSameFile(fitted, heldOut.dir())) {
+        if (attribution == null && Files.isSameFile(fitted, heldOut.dir())) {
             return "the held-out store " + heldOut.dir() + " is the fitted store";
         }
         StoreSpec.Source source = fit.storeSpec();
@@ -260,40 +281,54 @@ public final class Lds {
             if (b.rowElements() != m) {
                 return null; // the shape check names the mismatch
             }
+            long[] rows = attribution == null ? s.completedIndices()
+                    : java.util.stream.LongStream.range(0, Math.min(attribution.models(), a.shape()[0])).toArray();
             Map<Long, Long> byHash = new HashMap<>();
             byte[] row = new byte[m];
-            for (long i : s.completedIndices()) {
-                byHash.putIfAbsent(maskHash(a, i, row), i);
+            for (long i : rows) {
+                byHash.putIfAbsent(maskHash(readRow(a, i, row)), i);
             }
             byte[] other = new byte[m];
-            long shared = 0;
-            long first = -1;
-            long[] done = heldOut.completedIndices();
-            for (long i : done) {
-                Long j = byHash.get(maskHash(b, i, row));
-                if (j != null) {
-                    maskHash(a, j, other);
-                    if (Arrays.equals(row, other)) {
-                        shared++;
-                        first = first < 0 ? i : first;
-                    }
-                }
-            }
-            if (shared == 0) {
-                return null;
-            }
             long rootA = s.meta().map(x -> x.sampling() == null ? Long.MIN_VALUE : x.sampling().seed())
                     .orElse(Long.MIN_VALUE);
             long rootB = heldOut.meta().map(x -> x.sampling() == null ? Long.MIN_VALUE : x.sampling().seed())
                     .orElse(Long.MIN_VALUE);
-            return fit.x() + ".npy: " + shared + " of the " + done.length + " completed held-out models (first: row "
-                    + first + ") have masks identical to fitted models of " + fitted
-                    + (rootA == rootB && rootA != Long.MIN_VALUE ? " (both stores have root seed " + rootA + ")" : "");
+            return shared(fit, heldOut, byHash, (j, r) -> Arrays.equals(r, readRow(a, j, other)),
+                    (attribution == null ? "fitted models" : "the masks of the " + attribution.models()
+                            + " attributed models (rows 0 to " + (attribution.models() - 1) + ")") + " of " + fitted
+                            + (rootA == rootB && rootA != Long.MIN_VALUE ? " (both stores have root seed " + rootA
+                            + ")" : ""));
         }
     }
 
-    /** Reads mask row {@code i} of {@code a} as 0/1 bytes into {@code row} and returns a 64-bit hash of them. */
-    private static long maskHash(NpyArray a, long i, byte[] row) {
+    /**
+     * Why the completed models of {@code heldOut} are in-sample: how many have a mask whose hash is in
+     * {@code byHash} and that {@code same} confirms (given the fitted row the hash maps to and the held-out mask), or
+     * null when none.
+     */
+    private static String shared(Fitter.Summary fit, Store heldOut, Map<Long, Long> byHash,
+                                 java.util.function.BiPredicate<Long, byte[]> same, String fitted) throws IOException {
+        NpyArray b = heldOut.array(fit.x());
+        byte[] row = new byte[(int) b.rowElements()];
+        long shared = 0;
+        long first = -1;
+        long[] done = heldOut.completedIndices();
+        for (long i : done) {
+            Long j = byHash.get(maskHash(readRow(b, i, row)));
+            if (j != null && same.test(j, row)) {
+                shared++;
+                first = first < 0 ? i : first;
+            }
+        }
+        if (shared == 0) {
+            return null;
+        }
+        return fit.x() + ".npy: " + shared + " of the " + done.length + " completed held-out models (first: row "
+                + first + ") have masks identical to " + fitted;
+    }
+
+    /** Reads mask row {@code i} of {@code a} as 0/1 bytes into {@code row} and returns it. */
+    private static byte[] readRow(NpyArray a, long i, byte[] row) {
         int m = row.length;
         long base = i * m;
         if (a.dtype() == DType.BOOL) {
@@ -303,8 +338,13 @@ public final class Lds {
                 row[j] = (byte) (a.getDouble(base + j) != 0 ? 1 : 0);
             }
         }
+        return row;
+    }
+
+    /** A 64-bit hash of the 0/1 bytes of a mask row. */
+    private static long maskHash(byte[] row) {
         long h = 0x9E3779B97F4A7C15L;
-        for (int j = 0; j < m; j++) {
+        for (int j = 0; j < row.length; j++) {
             h = (h ^ (row[j] != 0 ? j + 1L : 0)) * 0xBF58476D1CE4E5B9L;
             h ^= h >>> 31;
         }

@@ -41,8 +41,16 @@ public record Network(int[] sizes, float[][] weights, float[][] biases) {
 
     /** Number of parameters, weights and biases: sum over layers of {@code (sizes[l] + 1) * sizes[l + 1]}. */
     public long parameters() {
+        return parameters(sizes);
+    }
+
+    /**
+     * Number of parameters of a network with layer widths {@code sizes} (input first, classes last): sum over layers
+     * of {@code (sizes[l] + 1) * sizes[l + 1]}.
+     */
+    public static long parameters(int[] sizes) {
         long p = 0;
-        for (int l = 0; l < layers(); l++) {
+        for (int l = 0; l + 1 < sizes.length; l++) {
             p += (long) (sizes[l] + 1) * sizes[l + 1];
         }
         return p;

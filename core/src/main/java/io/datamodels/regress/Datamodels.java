@@ -34,14 +34,14 @@ public final class Datamodels {
     /** Loads {@code weights.npy} and {@code bias.npy} from a fit folder. */
     public static Datamodels load(Path dir) throws IOException {
         long[] shape;
-        try (NpyArray w = NpyArray.open(dir.resolve("weights.npy"))) {
+        try (NpyArray w = NpyArray.open(dir.resolve(Fitter.WEIGHTS))) {
             shape = w.shape();
         }
         if (shape.length != 2) {
             throw new FitException("weights.npy: shape: expected (m, T), got " + java.util.Arrays.toString(shape));
         }
-        float[] w = Npy.readFloats(dir.resolve("weights.npy"));
-        float[] b = Npy.readFloats(dir.resolve("bias.npy"));
+        float[] w = Npy.readFloats(dir.resolve(Fitter.WEIGHTS));
+        float[] b = Npy.readFloats(dir.resolve(Fitter.BIAS));
         if (b.length != shape[1]) {
             throw new FitException("bias.npy: shape: expected (" + shape[1] + ",), got (" + b.length + ",)");
         }

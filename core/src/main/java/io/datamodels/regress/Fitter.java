@@ -1,5 +1,7 @@
 package io.datamodels.regress;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.datamodels.IndexRange;
 import io.datamodels.Json;
@@ -33,7 +35,11 @@ public final class Fitter {
     private Fitter() {
     }
 
-    /** What a fit was made from and how it went; written as {@code fit.json}. */
+    /**
+     * What a fit was made from and how it went; written as {@code fit.json}. {@code method} is null for a LASSO fit
+     * (and absent from its {@code fit.json}), else the attribution method of an {@code attribute} folder; there the
+     * LASSO fields hold what applies (no validation models, no config, no lambda path).
+     */
     public record Summary(@JsonProperty("store") String store,
                           @JsonProperty("store_spec") StoreSpec.Source storeSpec,
                           @JsonProperty("x") String x,
@@ -52,7 +58,36 @@ public final class Fitter {
                           @JsonProperty("seconds") double seconds,
                           @JsonProperty("config") LassoConfig config,
                           @JsonProperty("dataset") io.datamodels.data.DatasetRef dataset,
-                          @JsonProperty("provenance") Provenance provenance) {
+                          @JsonProperty("provenance") Provenance provenance,
+                          @JsonProperty("method") @JsonInclude(JsonInclude.Include.NON_NULL) String method) {
+        /** The method of a LASSO fit, as {@link #method()} reads it where {@code fit.json} names none. */
+        public static final String LASSO = "lasso";
+
+        /** A LASSO fit's summary: {@code fit.json} without a method field (as every fit folder before it had). */
+        public Summary(String store, StoreSpec.Source storeSpec, String x, String y, int targetFrom, int targetTo,
+                       int trainSize, int modelsCompleted, long modelsLeftOut, int[] modelsOutliers, int modelsTrain,
+                       int modelsVal, int[] constantColumns, double maxKkt, int targetsAtPathEnd, double seconds,
+                       LassoConfig config, io.datamodels.data.DatasetRef dataset, Provenance provenance) {
+            this(store, storeSpec, x, y, targetFrom, targetTo, trainSize, modelsCompleted, modelsLeftOut,
+                    modelsOutliers, modelsTrain, modelsVal, constantColumns, maxKkt, targetsAtPathEnd, seconds, config,
+                    dataset, provenance, null);
+        }
+
+        /**
+         * What made the folder: {@value #LASSO} for a LASSO fit (no {@code method} field, as in folders written
+         * before the field existed), or the attribution method that {@code attribute} wrote it with ({@code trak},
+         * {@code influence}, {@code gradient-dot}; its {@code attribute.json} says how).
+         */
+        @JsonIgnore
+        public String methodName() {
+            return method == null ? LASSO : method;
+        }
+
+        /** Whether a LASSO fit made the folder (not an attribution method). */
+        @JsonIgnore
+        public boolean isLasso() {
+            return LASSO.equals(methodName());
+        }
     }
 
     /** The fewest completed models a fit accepts ({@link LassoPath#MIN_MODELS}). */
@@ -173,13 +208,16 @@ public final class Fitter {
         });
     }
 
-    static final String WEIGHTS = "weights.npy";
+    /** The weights of a fit folder, m x T float32. */
+    public static final String WEIGHTS = "weights.npy";
+    /** The biases of a fit folder, T float32. */
+    public static final String BIAS = "bias.npy";
     static final String WEIGHTS_STANDARDIZED = "weights_standardized.npy";
 
     /** The per-target files and {@code fit.json} of a fit folder (all but the two weight matrices). */
     static void writeSmall(Path dir, float[] bias, double[] lambda, double[] lambdaPath, double[] valMse, int[] nnz,
                            float[] kkt, int t, int k, Summary summary) throws IOException {
-        Npy.write(dir.resolve("bias.npy"), DType.FLOAT32, bias, t);
+        Npy.write(dir.resolve(BIAS), DType.FLOAT32, bias, t);
         Npy.write(dir.resolve("lambda.npy"), DType.FLOAT64, lambda, t);
         Npy.write(dir.resolve("lambda_path.npy"), DType.FLOAT64, lambdaPath, t, k);
         Npy.write(dir.resolve("val_mse.npy"), DType.FLOAT64, valMse, t, k);

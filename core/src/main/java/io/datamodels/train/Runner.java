@@ -1,12 +1,12 @@
 package io.datamodels.train;
 
+import io.datamodels.internal.MaskRows;
 import io.datamodels.learn.Learner;
 import io.datamodels.learn.ModelTask;
 import io.datamodels.learn.Outcome;
 import io.datamodels.store.Store;
 import io.datamodels.store.StoreException;
 import io.datamodels.store.npy.NpyArray;
-import io.datamodels.subset.BitMask;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -149,7 +149,7 @@ public final class Runner {
                                     skipped[0]++;
                                     continue;
                                 }
-                                tasks.add(new ModelTask(i, readMask(masks, i), opt.seed()));
+                                tasks.add(new ModelTask(i, MaskRows.read(masks, i), opt.seed()));
                             }
                         }
                         if (tasks.isEmpty()) {
@@ -231,19 +231,6 @@ public final class Runner {
         List<Failure> failures = new ArrayList<>();
         failed.forEach((i, why) -> failures.add(new Failure(i, why)));
         return new Report(stored[0], skipped[0], failures);
-    }
-
-    static BitMask readMask(NpyArray masks, long index) {
-        int m = (int) masks.rowElements();
-        BitMask b = new BitMask(m);
-        long base = index * m;
-        var data = masks.data();
-        for (int j = 0; j < m; j++) {
-            if (data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, base + j) != 0) {
-                b.set(j);
-            }
-        }
-        return b;
     }
 
     /** Null if every float in {@code outputs} is finite, else which key holds the first NaN or infinity. */

@@ -100,7 +100,7 @@ class TrainingTest {
             float[] m = margins(s);
             NpyArray masks = s.array(Store.MASKS);
             for (int i = 0; i < 4; i++) {
-                BitMask mask = Runner.readMask(masks, i);
+                BitMask mask = io.datamodels.internal.MaskRows.read(masks, i);
                 for (int t = 0; t < T; t++) {
                     int count = 0;
                     for (int j = t; j < mask.size(); j += T) {

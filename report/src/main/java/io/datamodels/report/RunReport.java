@@ -6,6 +6,8 @@ import com.samskivert.mustache.Template;
 import io.datamodels.ConfigException;
 import io.datamodels.Json;
 import io.datamodels.Provenance;
+import io.datamodels.attribute.Attributor;
+import io.datamodels.attribute.Method;
 import io.datamodels.data.DataBinding;
 import io.datamodels.data.DataFormatException;
 import io.datamodels.data.Dataset;
@@ -284,19 +286,20 @@ public final class RunReport {
         Examples ex = options.galleryTargets() > 0 || explore ? Examples.load(fit, fitDir, options.gallery()) : null;
         JsonNode run = in.runJson() == null ? null : Json.parseTree(in.runJson().toString(),
                 Files.readString(in.runJson()));
-        List<View.Fact> runFacts = run != null ? runFacts(run, fit) : fitFacts(fitDir, fit);
+        Kind kind = Kind.of(fitDir, fit);
+        List<View.Fact> runFacts = run != null ? runFacts(run, fit) : fitFacts(fitDir, fit, kind);
         List<View.Fact> prov = provenance(run != null ? run.get("provenance")
                 : fit.summary().provenance() == null ? null : Json.tree(fit.summary().provenance()));
 
-        List<View.Lds> lds = lds(in, fit, options);
+        List<View.Lds> lds = lds(in, fit, options, kind);
         if (!lds.isEmpty()) {
             sections.add("lds");
         }
-        List<View.Chart> cf = in.counterfactual() == null ? List.of() : counterfactual(in.counterfactual());
+        List<View.Chart> cf = in.counterfactual() == null ? List.of() : counterfactual(in.counterfactual(), kind);
         if (!cf.isEmpty()) {
             sections.add("counterfactual");
         }
-        List<View.Chart> sup = in.support() == null ? List.of() : support(in.support());
+        List<View.Chart> sup = in.support() == null ? List.of() : support(in.support(), kind);
         if (!sup.isEmpty()) {
             sections.add("support");
         }
@@ -325,7 +328,7 @@ public final class RunReport {
         Provenance p = Provenance.now("none", command);
         String generated = "Made by datamodels " + p.library() + " on " + p.createdAt() + " (" + p.jdk() + ", "
                 + p.os() + ") with: " + command;
-        View.Page page = new View.Page(title, generated, runFacts, prov, lds, cf, sup, gallery,
+        View.Page page = new View.Page(title, generated, kind.intro(), runFacts, prov, lds, cf, sup, gallery,
                 found.neighbours().stream().toList(), found.leakage().stream().toList(), embed, notes);
         return new Rendered(template().execute(page), sections);
     }
@@ -340,6 +343,81 @@ public final class RunReport {
                     .compile(r);
         } catch (IOException e) {
             throw new IllegalStateException(TEMPLATE + " could not be read from the jar", e);
+        }
+    }
+
+    /**
+     * What made the fit folder, as the page names it: a LASSO fit ({@code attribution} null) or an attribution
+     * method, described by its {@code attribute.json}.
+     */
+    record Kind(Attributor.Summary attribution) {
+        static final String LASSO_INTRO = "Datamodels (Ilyas et al. 2022) predict a model's output on one target "
+                + "from which training examples it was trained on: a bias plus one weight per training example. A "
+                + "positive weight means the example pushes the target's margin (its correct-class score minus the "
+                + "best other class) up; a negative one pushes it down. This page shows how well those predictions "
+                + "hold on models the fit never saw, and which training examples the weights single out.";
+
+        static Kind of(Path fitDir, FitFolder fit) throws IOException {
+            return new Kind(Attributor.readSummary(fitDir, fit.summary()).orElse(null));
+        }
+
+        private Method m() {
+            return Method.of(attribution.method());
+        }
+
+        /** What predicts, in a caption: "the datamodels", "the TRAK scores", ... */
+        String noun() {
+            if (attribution == null) {
+                return "the datamodels";
+            }
+            return switch (m()) {
+                case TRAK -> "the TRAK scores";
+                case INFLUENCE -> "the influence scores";
+                case GRADIENT_DOT -> "the gradient dot products";
+            };
+        }
+
+        /** The method fact: the method and its settings. */
+        String method() {
+            if (attribution == null) {
+                return "datamodels: LASSO regression of the store's outputs on its masks, lambda chosen on validation "
+                        + "models (Ilyas et al. 2022)";
+            }
+            Attributor.Summary a = attribution;
+            String models = a.models() + " " + a.learner() + " model" + (a.models() == 1 ? "" : "s");
+            String damping = "damping " + a.damping();
+            String output = "output " + a.outputKey();
+            return switch (m()) {
+                case TRAK -> "TRAK (Park et al. 2023), written by 'attribute': an ensemble of " + models + ", gradients "
+                        + "projected to k = " + a.projDim() + " of " + a.parameters() + " parameters (" + a.projection()
+                        + "), " + damping + "; " + output;
+                case INFLUENCE -> "influence functions (Koh and Liang 2017), written by 'attribute': " + models + ", "
+                        + (a.learner().equals("softmax") ? "the exact Hessian" : "conjugate gradient on Gauss-Newton "
+                        + "products") + " of " + a.parameters() + " parameters, " + damping + "; " + output;
+                case GRADIENT_DOT -> "gradient dot product (one SGD step's first-order effect), written by "
+                        + "'attribute': " + models + " of " + a.parameters() + " parameters; " + output;
+            };
+        }
+
+        /** The models fact of an attribution: which models were trained, on what. */
+        String models(String sampling) {
+            Attributor.Summary a = attribution;
+            return a.models() + " trained by 'attribute' " + (a.trainOn().equals("full")
+                    ? "on the whole training set (seed " + a.seed() + ")"
+                    : "on the store's subsets, rows 0 to " + (a.models() - 1) + sampling);
+        }
+
+        /** The paragraph under the title. */
+        String intro() {
+            if (attribution == null) {
+                return LASSO_INTRO;
+            }
+            return "This folder holds " + noun().substring(4) + " that 'attribute' computed (" + method() + "), in the "
+                    + "layout of a datamodels fit: for each target, a bias plus one weight per training example, so "
+                    + "that a model's output on the target is predicted from which training examples it was trained "
+                    + "on. A positive weight means the example pushes the target's output up; a negative one pushes it "
+                    + "down; the scale is the method's own. This page shows how well those predictions hold on models "
+                    + "the attribution never saw, and which training examples the weights single out.";
         }
     }
 
@@ -362,10 +440,11 @@ public final class RunReport {
     }
 
     /** The summary of a fit without a run: fit.json's figures and, where the fitted store is there, its sampling. */
-    private static List<View.Fact> fitFacts(Path fitDir, FitFolder fit) throws IOException {
+    private static List<View.Fact> fitFacts(Path fitDir, FitFolder fit, Kind kind) throws IOException {
         List<View.Fact> f = new ArrayList<>();
         Fitter.Summary s = fit.summary();
-        f.add(new View.Fact("fit", fitDir.toString()));
+        f.add(new View.Fact("method", kind.method()));
+        f.add(new View.Fact(kind.attribution() == null ? "fit" : "attribution", fitDir.toString()));
         if (s.dataset() != null) {
             f.add(new View.Fact("data", s.dataset().source().toString() + (s.dataset().targetSource() != null
                     ? "; targets from " + s.dataset().targetSource() : "")));
@@ -391,8 +470,9 @@ public final class RunReport {
                         + (t.config() != null ? " " + t.config() : "")));
             }
         }
-        f.add(new View.Fact("models", s.modelsCompleted() + " trained on random subsets" + sampling + "; "
-                + s.modelsTrain() + " fit, " + s.modelsVal() + " chose lambda"));
+        f.add(new View.Fact("models", kind.attribution() == null ? s.modelsCompleted() + " trained on random subsets"
+                + sampling + "; " + s.modelsTrain() + " fit, " + s.modelsVal() + " chose lambda"
+                : kind.models(sampling)));
         f.add(new View.Fact("store", s.store() == null ? "-" : s.store()));
         return f;
     }
@@ -427,7 +507,7 @@ public final class RunReport {
      * The LDS section: the figures, the histogram of per-target Spearman, and scatters for a few targets. From an
      * {@code eval lds} folder where there is one, else computed here from the held-out store.
      */
-    private static List<View.Lds> lds(Inputs in, FitFolder fit, Options o) throws IOException {
+    private static List<View.Lds> lds(Inputs in, FitFolder fit, Options o, Kind kind) throws IOException {
         Path json = in.lds() == null ? null : in.lds().resolve("lds.json");
         Lds.Summary s;
         double[] sp;
@@ -474,13 +554,14 @@ public final class RunReport {
             double[] defined = Arrays.stream(sp).filter(Double::isFinite).toArray();
             charts.add(new View.Chart("lds-histogram", Charts.histogram("lds-histogram", defined, 20, -1, 1,
                     s.meanSpearman(), "Spearman correlation of predicted and actual margins", "targets"),
-                    "How well do the datamodels predict models they never saw, target by target?",
+                    "How well do " + kind.noun() + " predict models they never saw, target by target?",
                     "Each target's rank correlation between its predicted margin (bias plus the weights of the "
                             + "training examples in a subset) and the actual margin of " + s.models()
                             + " held-out models; the dashed line is the mean, " + num(s.meanSpearman())
-                            + ". 1 means the datamodels order the held-out models perfectly, 0 no better than chance."));
+                            + ". 1 means " + kind.noun() + " order the held-out models perfectly, 0 no better than "
+                            + "chance."));
             if (o.scatterTargets() > 0 && defined.length > 0 && in.heldOut() != null) {
-                charts.add(scatter(in.heldOut(), fit, sp, o.scatterTargets()));
+                charts.add(scatter(in.heldOut(), fit, sp, o.scatterTargets(), kind));
             }
         }
         return List.of(new View.Lds(facts, charts));
@@ -490,7 +571,7 @@ public final class RunReport {
      * Predicted against actual margins on the held-out models for the targets at the 90th, 50th and 10th percentile
      * of Spearman (or fewer, as asked): a good, a typical and a poor target.
      */
-    private static View.Chart scatter(Path held, FitFolder fit, double[] sp, int n) throws IOException {
+    private static View.Chart scatter(Path held, FitFolder fit, double[] sp, int n, Kind kind) throws IOException {
         Integer[] order = IntStream.range(0, sp.length).filter(q -> Double.isFinite(sp[q])).boxed()
                 .sorted((a, b) -> Double.compare(sp[b], sp[a])).toArray(Integer[]::new);
         TreeMap<Integer, String> picked = new TreeMap<>();
@@ -530,13 +611,13 @@ public final class RunReport {
         return new View.Chart("lds-scatter", Charts.scatter("lds-scatter", series, "predicted margin",
                 "actual margin", true, false),
                 "Do the predicted margins follow the actual ones for single targets?",
-                "Each dot is one held-out model: the margin the datamodel predicts for its training subset against "
+                "Each dot is one held-out model: the margin " + kind.noun() + " predict for its training subset against "
                         + "the margin the trained model gave, for a good, a typical and a poor target (90th, 50th "
                         + "and 10th percentile of Spearman); the dashed line is y = x.");
     }
 
     /** The counterfactual section: predicted against actual change of margin, one series per k. */
-    private static List<View.Chart> counterfactual(Path dir) throws IOException {
+    private static List<View.Chart> counterfactual(Path dir, Kind kind) throws IOException {
         Path json = dir.resolve("counterfactual.json");
         Path csv = dir.resolve("counterfactual_points.csv");
         if (!Files.isRegularFile(json) || !Files.isRegularFile(csv)) {
@@ -562,8 +643,8 @@ public final class RunReport {
         return List.of(new View.Chart("counterfactual", Charts.scatter("counterfactual", series,
                 "predicted change of margin", "actual change of margin (mean of " + s.retrains() + " retrains)", true,
                 false),
-                "When a target's top-k supporters are removed and the model retrained, does its margin move as the "
-                        + "datamodel predicts?",
+                "When a target's top-k supporters are removed and the model retrained, does its margin move as "
+                        + kind.noun() + " predict?",
                 "Each dot is one target and one k: the change of margin the weights predict for removing its k "
                         + "strongest supporters (from the " + s.base() + " base set) against the change measured by "
                         + "retraining. Pearson " + num(s.pearson()) + " over " + s.points() + " points (" + perK
@@ -571,7 +652,7 @@ public final class RunReport {
     }
 
     /** The support section: predicted and verified fraction of targets flipped per removal size. */
-    private static List<View.Chart> support(Path dir) throws IOException {
+    private static List<View.Chart> support(Path dir, Kind kind) throws IOException {
         Path json = dir.resolve("support.json");
         if (!Files.isRegularFile(json)) {
             return List.of();
@@ -579,11 +660,11 @@ public final class RunReport {
         Support.Summary s = Json.read(json, Support.Summary.class);
         double[] k = Arrays.stream(s.grid()).asDoubleStream().toArray();
         return List.of(new View.Chart("support", Charts.scatter("support", List.of(
-                        new Charts.Series("predicted by the datamodels", k, s.predicted()),
+                        new Charts.Series("predicted by " + kind.noun(), k, s.predicted()),
                         new Charts.Series("verified by retraining", k, s.verified())),
                 "training examples removed (at most k)", "fraction of targets whose prediction flips", false, true),
                 "How many training examples must go before a correct prediction flips?",
-                "Of " + s.considered() + " correctly classified targets, the fraction the datamodels predict to flip "
+                "Of " + s.considered() + " correctly classified targets, the fraction " + kind.noun() + " predict to flip "
                         + "when at most k of their strongest supporters are removed, and the fraction that retraining ("
                         + s.retrains() + " seeds) confirms; " + num(s.verifiedOfPredicted())
                         + " of the predicted flips were verified."));

@@ -11,7 +11,7 @@ final class View {
     }
 
     /** The whole page. */
-    record Page(String title, String generated, List<Fact> run, List<Fact> provenance, List<Lds> lds,
+    record Page(String title, String generated, String intro, List<Fact> run, List<Fact> provenance, List<Lds> lds,
                 List<Chart> counterfactual, List<Chart> support, List<Gallery> gallery,
                 List<Section> neighbours, List<Leakage> leakage, List<Section> embed, List<String> notes) {
     }
