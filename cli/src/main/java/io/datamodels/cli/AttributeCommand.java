@@ -56,7 +56,7 @@ final class AttributeCommand implements Callable<Integer> {
     Double damping;
 
     @Option(names = "--output", defaultValue = "margins", paramLabel = "KEY",
-            description = "The store output to predict: margins, probs or losses (default ${DEFAULT-VALUE}).")
+            description = "The store output to predict: margins, probs, losses or logodds (default ${DEFAULT-VALUE}).")
     String output;
 
     @Option(names = "--target-range", paramLabel = "A:B", description = "Only targets A..B-1 (default: all).")

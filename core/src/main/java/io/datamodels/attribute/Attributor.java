@@ -85,7 +85,8 @@ public final class Attributor {
     }
 
     /** The store outputs an attribution can predict. */
-    public static final Set<String> OUTPUT_KEYS = Set.of(Outputs.MARGINS, Outputs.PROBS, Outputs.LOSSES);
+    public static final Set<String> OUTPUT_KEYS = Set.of(Outputs.MARGINS, Outputs.PROBS, Outputs.LOSSES,
+            Outputs.LOGODDS);
     /** The extra file of the fit folder: the method, its options and costs. */
     public static final String ATTRIBUTE_JSON = "attribute.json";
 

@@ -72,8 +72,23 @@ final class ExampleGradients {
             }
             case Outputs.PROBS -> p[i];
             case Outputs.LOSSES -> -Math.log(p[i]);
-            default -> throw new IllegalArgumentException("output key: expected margins, probs or losses, got '"
-                    + key + "'");
+            case Outputs.LOGODDS -> {
+                float other = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < c; j++) {
+                    if (j != y) {
+                        other = Math.max(other, logits[i * c + j]);
+                    }
+                }
+                double s = 0;
+                for (int j = 0; j < c; j++) {
+                    if (j != y) {
+                        s += Math.exp(logits[i * c + j] - other);
+                    }
+                }
+                yield logits[i * c + y] - other - Math.log(s);
+            }
+            default -> throw new IllegalArgumentException("output key: expected margins, probs, losses or logodds, "
+                    + "got '" + key + "'");
         };
     }
 

@@ -632,6 +632,7 @@ public final class MlpLearner implements Learner {
             float[] probs = new float[nTargets];
             boolean[] correct = new boolean[nTargets];
             float[] losses = new float[nTargets];
+            float[] logodds = new float[nTargets];
             int[] all = identity(nTargets);
             for (int s = 0; s < nTargets; s += EVAL_CHUNK) {
                 int rows = Math.min(EVAL_CHUNK, nTargets - s);
@@ -660,6 +661,13 @@ public final class MlpLearner implements Learner {
                         sum += Math.exp(z[o + j] - max);
                     }
                     double logp = z[o + label] - max - Math.log(sum);
+                    double sumOther = 0;
+                    for (int j = 0; j < c; j++) {
+                        if (j != label) {
+                            sumOther += Math.exp(z[o + j] - other);
+                        }
+                    }
+                    logodds[ti] = (float) (z[o + label] - other - Math.log(sumOther));
                     margins[ti] = z[o + label] - other;
                     probs[ti] = (float) Math.exp(logp);
                     losses[ti] = (float) -logp;
@@ -675,6 +683,7 @@ public final class MlpLearner implements Learner {
                     case Outputs.PROBS -> probs;
                     case Outputs.CORRECT -> correct;
                     case Outputs.LOSSES -> losses;
+                    case Outputs.LOGODDS -> logodds;
                     case Outputs.TRAIN_ACCURACY -> new float[]{n == 0 ? Float.NaN : (float) (evalCorrect[kk][0] / n)};
                     case Outputs.TRAIN_LOSS -> new float[]{n == 0 ? Float.NaN : (float) (evalLoss[kk][0] / n)};
                     default -> throw new IllegalArgumentException("output key: expected one of " + Outputs.names()

@@ -16,6 +16,9 @@ import java.util.Set;
  *   <li>{@code probs} float32[T]: softmax probability of the correct class;</li>
  *   <li>{@code correct} bool[T]: the arg-max is the correct class;</li>
  *   <li>{@code losses} float32[T]: cross-entropy of the correct class;</li>
+ *   <li>{@code logodds} float32[T]: log-odds of the correct class, {@code log(p / (1 - p))} = its logit minus the
+ *   log-sum-exp of the other logits (TRAK's model output; a smooth margin, and a decreasing function of the loss, so
+ *   it ranks models exactly as minus the loss does);</li>
  *   <li>{@code train_accuracy} float32[] and {@code train_loss} float32[]: on the model's own training subset.</li>
  * </ul>
  */
@@ -25,6 +28,7 @@ public final class Outputs {
     public static final String PROBS = "probs";
     public static final String CORRECT = "correct";
     public static final String LOSSES = "losses";
+    public static final String LOGODDS = "logodds";
     public static final String TRAIN_ACCURACY = "train_accuracy";
     public static final String TRAIN_LOSS = "train_loss";
 
@@ -38,6 +42,7 @@ public final class Outputs {
         m.put(PROBS, "probs=float32[T]");
         m.put(CORRECT, "correct=bool_[T]");
         m.put(LOSSES, "losses=float32[T]");
+        m.put(LOGODDS, "logodds=float32[T]");
         m.put(TRAIN_ACCURACY, "train_accuracy=float32[]");
         m.put(TRAIN_LOSS, "train_loss=float32[]");
         ALL = java.util.Collections.unmodifiableMap(m);

@@ -138,6 +138,21 @@ class GradientsTest {
         }
     }
 
+    /** The outputs attributions predict: the log-odds output is log(p / (1 - p)) and minus the loss decreases in it. */
+    @Test
+    void logOddsOutputIsTheLogOddsOfTheCorrectClass() {
+        Network net = randomNetwork(new int[]{4, 6, 3}, 7);
+        float[] x = randomInputs(9, 4, 8);
+        int[] y = {0, 1, 2, 0, 1, 2, 0, 1, 2};
+        ExampleGradients g = ExampleGradients.of(net, x, y, 9, ExampleGradients.Fn.LOG_ODDS, GEMM);
+        for (int i = 0; i < 9; i++) {
+            double p = g.output(io.datamodels.learn.Outputs.PROBS, i);
+            assertEquals(Math.log(p / (1 - p)), g.output(io.datamodels.learn.Outputs.LOGODDS, i), 1e-6);
+            double loss = g.output(io.datamodels.learn.Outputs.LOSSES, i);
+            assertEquals(-loss - Math.log(-Math.expm1(-loss)), g.output(io.datamodels.learn.Outputs.LOGODDS, i), 1e-6);
+        }
+    }
+
     /**
      * TRAK on a tiny MLP: the blocked projection and the kernel solve of {@link Scores#trak} against
      * {@code Phi (Phi^T Phi + lambda I)^-1 Phi_t^T} computed densely in double from the dense gradients and the dense

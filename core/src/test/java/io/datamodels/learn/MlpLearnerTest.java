@@ -276,6 +276,7 @@ class MlpLearnerTest {
         float[] margins = (float[]) out.get(Outputs.MARGINS);
         float[] probs = (float[]) out.get(Outputs.PROBS);
         float[] losses = (float[]) out.get(Outputs.LOSSES);
+        float[] logodds = (float[]) out.get(Outputs.LOGODDS);
         boolean[] correct = (boolean[]) out.get(Outputs.CORRECT);
         for (int t = 0; t < test.rows(); t++) {
             int y = test.label(t);
@@ -290,6 +291,10 @@ class MlpLearnerTest {
             assertEquals(logits[t * 10 + y] - other, margins[t], 1e-5);
             assertEquals(Math.exp(logits[t * 10 + y]) / z, probs[t], 1e-4);
             assertEquals(-Math.log(probs[t]), losses[t], 1e-3);
+            double zy = Math.exp(logits[t * 10 + y]);
+            assertEquals(Math.log(zy / (z - zy)), logodds[t], 1e-3 * (1 + Math.abs(logodds[t])));
+            // a decreasing function of the loss: f = -loss - log(1 - exp(-loss))
+            assertEquals(-losses[t] - Math.log(-Math.expm1(-losses[t])), logodds[t], 2e-3 * (1 + Math.abs(logodds[t])));
             assertEquals(margins[t] > 0, correct[t]);
         }
         float acc = ((float[]) out.get(Outputs.TRAIN_ACCURACY))[0];
