@@ -16,6 +16,7 @@
 # max_iter). Results: runs/mnist/RECIPE-results.csv (method,budget,lds,lds_low,lds_high,cpu_seconds; for datamodels
 # N times the CPU-seconds per model of the store's own training, plus the fit). DM=./datamodels by default; SIZES
 # overrides the datamodels scan, DAMPINGS the influence grid; NO_TRAIN=1 uses the store's rows completed so far.
+# Datamodels are fitted twice, on the loss and on the log-odds (lines datamodels and datamodels-logodds).
 set -euo pipefail
 recipe=$1; n=$2; subsets=$3; runs=$4; shift 4
 trak_ms=${*:-10 50}
@@ -71,14 +72,25 @@ per_model=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(j
 # the store's own training (batched, as 'train' runs it), where this script trained it
 store_per_model=$(per_model_train "$store")
 [ "$store_per_model" = none ] || per_model=$store_per_model
+# Datamodels of two outputs: the loss itself, and the log-odds of the correct class (TRAK's output; a decreasing
+# function of the loss, so its ranks over models are those of minus the loss and the LDS is measured against the same
+# ground truth). The log-odds live in copies of both stores whose losses are turned into minus the log-odds
+# (logodds_store.py: for the held-out store, of the loss averaged over its runs, so the ranks are exactly dattri's).
+[ -d "$d/$recipe-lo-store" ] || python3 "$(dirname "$0")/logodds_store.py" "$store" "$d/$recipe-lo-store"
+[ -d "$d/$recipe-lo-held-out" ] || python3 "$(dirname "$0")/logodds_store.py" "$held" "$d/$recipe-lo-held-out"
+loss_held=$held
 for k in $sizes; do
   [ "$k" -le "$n" ] || continue
-  f=$d/$recipe-dm-$k
-  if [ ! -f "$f/fit.json" ]; then
-    # no outlier rule: losses near 0 have a MAD near 0, so a robust z would call most models outliers
-    /usr/bin/time -f "%U %S" -o "$f.time" $dm fit --store "$store" --y losses --rows "$k" --threads 2 \
-      --out "$f" --force > /dev/null
-  fi
-  fit_cpu=$(awk '{print $1 + $2}' "$f.time")
-  lds "$f" datamodels "$k" "$(python3 -c "print($k * $per_model + $fit_cpu)")"
+  for y in loss logodds; do
+    if [ $y = loss ]; then f=$d/$recipe-dm-$k; fs=$store; held=$loss_held; label=datamodels
+    else f=$d/$recipe-dm-logodds-$k; fs=$d/$recipe-lo-store; held=$d/$recipe-lo-held-out; label=datamodels-logodds; fi
+    if [ ! -f "$f/fit.json" ]; then
+      # no outlier rule: losses near 0 have a MAD near 0, so a robust z would call most models outliers
+      /usr/bin/time -f "%U %S" -o "$f.time" $dm fit --store "$fs" --y losses --rows "$k" --threads 2 \
+        --out "$f" --force > /dev/null
+    fi
+    fit_cpu=$(awk '{print $1 + $2}' "$f.time")
+    lds "$f" $label "$k" "$(python3 -c "print($k * $per_model + $fit_cpu)")"
+  done
 done
+held=$loss_held
