@@ -39,7 +39,7 @@ final class AttributeCommand implements Callable<Integer> {
 
     @Option(names = "--proj-dim", paramLabel = "K",
             description = "TRAK only: the projection dimension (default: min(" + AttributeOptions.DEFAULT_PROJ_DIM
-                    + ", parameters / 2, training examples / 2)).")
+                    + ", parameters / 2, training examples / " + AttributeOptions.DEFAULT_PROJ_DIM_DIVISOR + ")).")
     Integer projDim;
 
     @Option(names = "--projection", paramLabel = "rademacher|gaussian",

@@ -225,7 +225,7 @@ public final class Attributor {
         if (o.method() == Method.TRAK) {
             int m0 = learner.trainLabels().length;
             k = o.projDim() == 0 ? (int) Math.max(1, Math.min(AttributeOptions.DEFAULT_PROJ_DIM,
-                    Math.min(params / 2, m0 / 2))) : o.projDim();
+                    Math.min(params / 2, m0 / AttributeOptions.DEFAULT_PROJ_DIM_DIVISOR))) : o.projDim();
             if (k > params && !o.allowLargeProjection()) {
                 throw new ConfigException("proj_dim: expected at most the parameter count " + params + " of the "
                         + rec.learner().jsonName() + " model, got " + k + " (a projection cannot add information; "
