@@ -10,7 +10,8 @@
 # or fit; for datamodels N times the CPU-seconds per model of the store's own training, 'train' with its batched
 # learners, recorded in runs/w1a/LEARNER-store.train-cpu, plus the fit's CPU time; where the store was trained
 # elsewhere, the CPU-seconds per model of the attribution runs' own trainings on the store's subsets). DM=./datamodels by default; SIZES and TARGETS override the scan; TRAK_ARGS and
-# INFLUENCE_ARGS add options to those runs (e.g. TRAK_ARGS="--proj-dim 512", INFLUENCE_ARGS="--cg-iterations 10").
+# INFLUENCE_ARGS add options to those runs (e.g. TRAK_ARGS="--proj-dim 512", INFLUENCE_ARGS="--cg-iterations 10");
+# TRAK_TAG=K names a second TRAK series (folders LEARNER-trakK-M, label trak-kK); ROWS=A:B trains only those rows.
 set -euo pipefail
 learner=$1; n=$2; shift 2
 trak_ms=${*:-1 5 10}
@@ -29,7 +30,7 @@ mkdir -p "$d"
 $dm train --store "$held" --learner "$learner" --threads 2 | tail -n 1
 [ -f "$store/spec.json" ] || $dm init --store "$store" --data $data --train 5000 --targets 1000 --models "$n" --seed 0
 # NO_TRAIN=1 uses the models completed so far (rows 0 .. N-1 of an interrupted run), SIZES up to that N
-[ -n "${NO_TRAIN:-}" ] || timed_train "$store" --learner "$learner" --threads 2
+[ -n "${NO_TRAIN:-}" ] || timed_train "$store" --learner "$learner" --threads 2 ${ROWS:+--rows "$ROWS"}
 [ -f "$csv" ] || echo "method,budget,lds,lds_low,lds_high,cpu_seconds" > "$csv"
 attr() {  # out, label, budget, method, options...
   local out=$1 label=$2 budget=$3; shift 3
@@ -48,7 +49,7 @@ store_per_model=$(per_model_train "$store")
 echo "datamodels: $per_model CPU-s per model"
 for m in $trak_ms; do
   # shellcheck disable=SC2086
-  attr "$d/$learner-trak-$m" trak "$m" trak --models "$m" ${TRAK_ARGS:-}
+  attr "$d/$learner-trak${TRAK_TAG:+$TRAK_TAG}-$m" "trak${TRAK_TAG:+-k$TRAK_TAG}" "$m" trak --models "$m" ${TRAK_ARGS:-}
 done
 attr "$d/$learner-graddot-1" gradient-dot 1 gradient-dot
 # shellcheck disable=SC2086
