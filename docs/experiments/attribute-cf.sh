@@ -5,7 +5,8 @@
 # supporters (k = 10, 25, 50, 100) from one random alpha-subset, retrain 5 models per set (the same base set and
 # seeds for every method) and correlate the actual mean change with the method's prediction. Run from the repository
 # root: bash docs/experiments/attribute-cf.sh   (DM=./datamodels by default; DM_SOFTMAX and DM_MLP name the
-# datamodels folders, default runs/w1a/softmax-dm-20000 and runs/w1a/mlp-dm-2431). One line per method goes to
+# datamodels folders, default runs/w1a/softmax-dm-20000 and runs/w1a/mlp-dm-2431; TRAK_SOFTMAX and TRAK_MLP the TRAK
+# folders, default the highest LDS). One line per method goes to
 # runs/w1a/cf-results.csv: learner,method,folder,pearson,spearman,pearson_k10,pearson_k25,pearson_k50,pearson_k100.
 set -euo pipefail
 dm=${DM:-./datamodels}
@@ -23,6 +24,7 @@ for learner in softmax mlp; do
   if [ "$learner" = softmax ]; then dmf=${DM_SOFTMAX:-$d/softmax-dm-20000}; else dmf=${DM_MLP:-$d/mlp-dm-2431}; fi
   # shellcheck disable=SC2086
   trak=$(best $d/$learner-trak*)
+  if [ "$learner" = softmax ]; then trak=${TRAK_SOFTMAX:-$trak}; else trak=${TRAK_MLP:-$trak}; fi
   for pair in "datamodels:$dmf" "influence:$d/$learner-influence-1" "trak:$trak" "gradient-dot:$d/$learner-graddot-1"; do
     method=${pair%%:*}; f=${pair#*:}
     [ -f "$f-cf/counterfactual.json" ] || $dm eval counterfactual --model "$f" --target-range 0:50 \
