@@ -35,3 +35,9 @@ completed() {
 per_model_train() {
   awk '{r += $1; c += $2} END {if (r > 0) print c / r; else print "none"}' "$1.train-cpu" 2>/dev/null || echo none
 }
+# logodds_copy STORE COPY: COPY = STORE with its losses turned into minus the log-odds (logodds_store.py), made again
+# when STORE has completed rows the copy lacks (a copy of an interrupted store would leave models out of later fits)
+logodds_copy() {
+  if [ -d "$2" ] && ! cmp -s "$1/_completed.npy" "$2/_completed.npy"; then rm -rf "$2"; fi
+  [ -d "$2" ] || python3 "$(dirname "${BASH_SOURCE[0]}")/logodds_store.py" "$1" "$2"
+}

@@ -13,6 +13,8 @@ here=$(dirname "$0")
 common="--set normalize=false --set input_mean=0.1307 --set input_std=0.3081 --set schedule=constant --set weight_decay=0"
 lr_cfg="$common --set epochs=20 --set batch_size=32 --set lr=0.01 --set momentum=0"
 mlp_cfg="$common --set hidden=[128,64] --set dropout=0.1 --set epochs=50 --set batch_size=64 --set lr=0.01 --set momentum=0.9"
+# shellcheck source=docs/experiments/attribute-lib.sh
+. "$here/attribute-lib.sh"
 out=$d/check-results.csv
 [ -f "$out" ] || echo "what,held_out,lds,lds_low,lds_high" > "$out"
 score() {  # FOLDER HELD_OUT TAG
@@ -31,7 +33,7 @@ for recipe in lr mlp; do
     --models 100 --sampler exact --alpha 0.5 --output losses --output train_accuracy --seed 1
   # shellcheck disable=SC2086
   $dm train --store "$h" --learner $learner $cfg --threads 2 | tail -n 1
-  [ -d "$d/$recipe-lo-held-out-r1" ] || python3 "$here/logodds_store.py" "$h" "$d/$recipe-lo-held-out-r1"
+  logodds_copy "$h" "$d/$recipe-lo-held-out-r1"
   for f in "$d/$recipe"-influence-* "$d/$recipe"-trak-* "$d/$recipe"-graddot-1 "$d/$recipe"-dm-[0-9]*; do
     if [ -f "$f/fit.json" ]; then score "$f" "$h" r1; fi
   done
@@ -42,12 +44,10 @@ done
 s=$d/lr20k-store
 [ -f "$s/spec.json" ] || $dm init --store "$s" --data idx:../shared/data/mnist --train 5000 --targets 500 \
   --models 20000 --sampler exact --alpha 0.5 --output losses --output train_accuracy --seed 0
-# shellcheck source=docs/experiments/attribute-lib.sh
 held=$d/lr-held-out; csv=$d/lr-results.csv
-. "$here/attribute-lib.sh"
 # shellcheck disable=SC2086
 timed_train "$s" --learner softmax $lr_cfg --threads 2
-[ -d "$d/lr20k-lo-store" ] || python3 "$here/logodds_store.py" "$s" "$d/lr20k-lo-store"
+logodds_copy "$s" "$d/lr20k-lo-store"
 per_model=$(per_model_train "$s")
 for k in ${SIZES:-5000 10000 20000}; do
   for y in loss logodds; do

@@ -76,8 +76,8 @@ store_per_model=$(per_model_train "$store")
 # function of the loss, so its ranks over models are those of minus the loss and the LDS is measured against the same
 # ground truth). The log-odds live in copies of both stores whose losses are turned into minus the log-odds
 # (logodds_store.py: for the held-out store, of the loss averaged over its runs, so the ranks are exactly dattri's).
-[ -d "$d/$recipe-lo-store" ] || python3 "$(dirname "$0")/logodds_store.py" "$store" "$d/$recipe-lo-store"
-[ -d "$d/$recipe-lo-held-out" ] || python3 "$(dirname "$0")/logodds_store.py" "$held" "$d/$recipe-lo-held-out"
+logodds_copy "$store" "$d/$recipe-lo-store"
+logodds_copy "$held" "$d/$recipe-lo-held-out"
 loss_held=$held
 for k in $sizes; do
   [ "$k" -le "$n" ] || continue

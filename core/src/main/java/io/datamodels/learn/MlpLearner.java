@@ -632,7 +632,8 @@ public final class MlpLearner implements Learner {
             float[] probs = new float[nTargets];
             boolean[] correct = new boolean[nTargets];
             float[] losses = new float[nTargets];
-            float[] logodds = new float[nTargets];
+            boolean wantLogodds = keys.contains(Outputs.LOGODDS);
+            float[] logodds = wantLogodds ? new float[nTargets] : null;
             int[] all = identity(nTargets);
             for (int s = 0; s < nTargets; s += EVAL_CHUNK) {
                 int rows = Math.min(EVAL_CHUNK, nTargets - s);
@@ -661,13 +662,15 @@ public final class MlpLearner implements Learner {
                         sum += Math.exp(z[o + j] - max);
                     }
                     double logp = z[o + label] - max - Math.log(sum);
-                    double sumOther = 0;
-                    for (int j = 0; j < c; j++) {
-                        if (j != label) {
-                            sumOther += Math.exp(z[o + j] - other);
+                    if (wantLogodds) {
+                        double sumOther = 0;
+                        for (int j = 0; j < c; j++) {
+                            if (j != label) {
+                                sumOther += Math.exp(z[o + j] - other);
+                            }
                         }
+                        logodds[ti] = (float) (z[o + label] - other - Math.log(sumOther));
                     }
-                    logodds[ti] = (float) (z[o + label] - other - Math.log(sumOther));
                     margins[ti] = z[o + label] - other;
                     probs[ti] = (float) Math.exp(logp);
                     losses[ti] = (float) -logp;
