@@ -55,30 +55,18 @@ final class ExampleGradients {
 
     /**
      * The value at example i of a store output: {@code margins} (the label's logit minus the largest other),
-     * {@code probs} (the label's softmax probability) or {@code losses} (its cross-entropy).
+     * {@code probs} (the label's softmax probability), {@code losses} (its cross-entropy) or {@code logodds}
+     * (log(p / (1 - p)) of the label).
      */
     double output(String key, int i) {
         int c = sizes[sizes.length - 1];
         int y = labels[i];
         return switch (key) {
-            case Outputs.MARGINS -> {
-                float other = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < c; j++) {
-                    if (j != y) {
-                        other = Math.max(other, logits[i * c + j]);
-                    }
-                }
-                yield logits[i * c + y] - other;
-            }
+            case Outputs.MARGINS -> logits[i * c + y] - largestOther(i, c, y);
             case Outputs.PROBS -> p[i];
             case Outputs.LOSSES -> -Math.log(p[i]);
             case Outputs.LOGODDS -> {
-                float other = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < c; j++) {
-                    if (j != y) {
-                        other = Math.max(other, logits[i * c + j]);
-                    }
-                }
+                float other = largestOther(i, c, y);
                 double s = 0;
                 for (int j = 0; j < c; j++) {
                     if (j != y) {
@@ -90,6 +78,17 @@ final class ExampleGradients {
             default -> throw new IllegalArgumentException("output key: expected margins, probs, losses or logodds, "
                     + "got '" + key + "'");
         };
+    }
+
+    /** The largest logit of example {@code i} other than its label's. */
+    private float largestOther(int i, int c, int y) {
+        float other = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < c; j++) {
+            if (j != y) {
+                other = Math.max(other, logits[i * c + j]);
+            }
+        }
+        return other;
     }
 
     /** Number of parameters of the network. */
